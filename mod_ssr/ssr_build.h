@@ -1,0 +1,57 @@
+/*
+ * ssr_build.h -- builds (generations) of an app and switching between them.
+ *
+ * An app is what one SSRBundle/SSRTemplate/SSRManifest/SSRSetEnv/
+ * SSRMemoryLimit combination renders; each process keeps one record per app.
+ * A generation is one loaded build of it: the compiled bundle, the split
+ * template and the manifest text, all from the same files.  A request takes a
+ * reference to the current generation and uses only it, so it never mixes two
+ * builds; a new build is loaded beside the old one and swapped in atomically.
+ */
+#ifndef SSR_BUILD_H
+#define SSR_BUILD_H
+
+#include <httpd.h>
+#include <apr_thread_mutex.h>
+#include "ssr_config.h"
+#include "ssr_engine.h"
+#include "ssr_template.h"
+#include "ssr_reload.h"
+
+typedef struct ssr_gen_t {
+    apr_pool_t *pool;            /* everything below lives here */
+    volatile apr_uint32_t refs;  /* requests using it, +1 while current */
+    apr_uint32_t serial;         /* process-unique, increasing */
+    const char *build_id;        /* from the file signatures */
+    ssr_build_sig_t sig;
+    ssr_bundle_t *bundle;
+    ssr_template_t tpl;
+    const char *manifest;        /* NULL when there is none */
+    apr_size_t manifest_len;
+    apr_interval_time_t load_time;
+} ssr_gen_t;
+
+typedef struct ssr_app_t ssr_app_t;
+
+/* Called once per child: makes the process-wide app registry. */
+apr_status_t ssr_build_child_init(apr_pool_t *pchild, server_rec *s);
+
+/* The app record for this request's configuration (created on first use). */
+ssr_app_t *ssr_app_for(request_rec *r, const ssr_dir_conf *conf,
+                       const char *template_path);
+
+/* Heap options the app's heaps are made with. */
+const ssr_heap_opts_t *ssr_app_heap_opts(const ssr_app_t *app);
+const char *ssr_app_key(const ssr_app_t *app);
+
+/* The generation to render this request with, checking for a new build
+ * first if one is due.  The reference is released by a cleanup on r->pool.
+ * Returns NULL (and logs why) when no build could ever be loaded. */
+ssr_gen_t *ssr_app_acquire(ssr_app_t *app, request_rec *r,
+                           const ssr_dir_conf *conf);
+
+/* Takes/drops a reference; the last drop of a retired generation frees it. */
+void ssr_gen_ref(ssr_gen_t *g);
+void ssr_gen_unref(ssr_gen_t *g);
+
+#endif /* SSR_BUILD_H */

@@ -1,0 +1,56 @@
+/*
+ * ssr_config.h -- per-directory configuration of mod_ssr.
+ *
+ * Every directive is allowed in the server config, virtual hosts,
+ * <Directory> and <Location>; they all land in this one per-directory
+ * structure.  Each field has an explicit "unset" value so that merging can
+ * tell "not said here" from "said, with the default value".
+ */
+#ifndef SSR_CONFIG_H
+#define SSR_CONFIG_H
+
+#include <httpd.h>
+#include <http_config.h>
+
+#define SSR_UNSET -1
+#define SSR_UNSET_SIZE ((apr_size_t)-1)
+
+#define SSR_DEFAULT_TIMEOUT apr_time_from_sec(5)
+#define SSR_DEFAULT_MEMORY_LIMIT ((apr_size_t)128 * 1024 * 1024)
+#define SSR_DEFAULT_RELOAD_INTERVAL apr_time_from_sec(1)
+#define SSR_DEFAULT_TEMPLATE "index.html"
+
+typedef enum { SSR_SCOPE_THREAD = 0, SSR_SCOPE_REQUEST = 1 } ssr_scope_e;
+typedef enum { SSR_RELOAD_STAT = 0, SSR_RELOAD_NEVER = 1 } ssr_reload_mode_e;
+typedef enum { SSR_FALLBACK_ERROR = 0, SSR_FALLBACK_CSR = 1 } ssr_fallback_e;
+
+typedef struct {
+    int engine;                          /* SSREngine: 0/1 */
+    const char *bundle;                  /* SSRBundle: absolute path */
+    const char *template_path;           /* SSRTemplate: absolute path */
+    const char *manifest;                /* SSRManifest: absolute path */
+    const char *base;                    /* SSRBase: "/" or "/x/" */
+    apr_interval_time_t timeout;         /* SSRTimeout */
+    apr_size_t memory_limit;             /* SSRMemoryLimit */
+    int max_renders;                     /* SSRMaxRenders: 0 = no limit */
+    int scope;                           /* SSRScope */
+    int reload;                          /* SSRReload */
+    apr_interval_time_t reload_interval; /* SSRReloadInterval */
+    int fallback;                        /* SSRFallback */
+    apr_array_header_t *env;             /* SSRSetEnv: ssr_kv_t, in order */
+    int live_reload;                     /* SSRLiveReload */
+} ssr_dir_conf;
+
+/* Effective values, with the defaults applied to unset fields. */
+apr_interval_time_t ssr_conf_timeout(const ssr_dir_conf *c);
+apr_size_t ssr_conf_memory_limit(const ssr_dir_conf *c);
+int ssr_conf_max_renders(const ssr_dir_conf *c);
+int ssr_conf_scope(const ssr_dir_conf *c);
+int ssr_conf_reload(const ssr_dir_conf *c);
+apr_interval_time_t ssr_conf_reload_interval(const ssr_dir_conf *c);
+int ssr_conf_fallback(const ssr_dir_conf *c);
+const char *ssr_conf_base(const ssr_dir_conf *c);
+
+extern module AP_MODULE_DECLARE_DATA ssr_module;
+
+#endif /* SSR_CONFIG_H */

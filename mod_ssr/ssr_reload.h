@@ -1,0 +1,55 @@
+/*
+ * ssr_reload.h -- when to look for a new build and when to load it.
+ *
+ * A build is identified by the mtime, size and inode of its bundle, its
+ * template and its manifest.  The decisions are pure functions of those
+ * signatures and the clock, so they are unit tested without files.
+ */
+#ifndef SSR_RELOAD_H
+#define SSR_RELOAD_H
+
+#include <apr.h>
+#include <apr_time.h>
+#include <apr_file_info.h>
+
+typedef struct {
+    int present;
+    apr_time_t mtime;
+    apr_off_t size;
+    apr_ino_t inode;
+} ssr_file_sig_t;
+
+typedef struct {
+    ssr_file_sig_t bundle;
+    ssr_file_sig_t tpl;
+    ssr_file_sig_t manifest;
+} ssr_build_sig_t;
+
+/* A build whose newest file is younger than this may still be being
+ * written (a bundler writes files one by one); it is looked at again
+ * later rather than loaded half-written. */
+#define SSR_SETTLE_TIME apr_time_from_msec(300)
+
+/* Is a stat check due?  interval 0 = on every request. */
+int ssr_reload_due(apr_time_t now, apr_time_t last_check,
+                   apr_interval_time_t interval);
+
+int ssr_sig_equal(const ssr_build_sig_t *a, const ssr_build_sig_t *b);
+
+typedef enum {
+    SSR_RELOAD_KEEP,    /* nothing new: keep the current build */
+    SSR_RELOAD_WAIT,    /* something new, but still settling or incomplete */
+    SSR_RELOAD_SKIP,    /* new, but the same files already failed to load */
+    SSR_RELOAD_LOAD     /* load it beside the current build */
+} ssr_reload_e;
+
+/* current: the build in service (NULL if none); failed: the last build that
+ * failed to load (NULL if none); seen: what the files look like now. */
+ssr_reload_e ssr_reload_decide(const ssr_build_sig_t *current,
+                               const ssr_build_sig_t *failed,
+                               const ssr_build_sig_t *seen, apr_time_t now);
+
+/* A short printable id for a build ("b" + hex), stable for equal sigs. */
+const char *ssr_build_id(apr_pool_t *p, const ssr_build_sig_t *sig);
+
+#endif /* SSR_RELOAD_H */
