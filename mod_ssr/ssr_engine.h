@@ -39,6 +39,7 @@ typedef struct ssr_heap_t ssr_heap_t;
 typedef struct {
     apr_size_t memory_limit;         /* bytes; 0 = no limit */
     const apr_array_header_t *env;   /* ssr_kv_t: process.env, context.env */
+    apr_interval_time_t eval_timeout;/* bounds evaluating the bundle; 0 = 10s */
     ssr_log_fn log;                  /* console output and engine messages */
     void *log_baton;                 /* while no render is running */
 } ssr_heap_opts_t;
@@ -98,7 +99,8 @@ typedef enum {
     SSR_RENDER_NOMEM,       /* the memory limit was reached */
     SSR_RENDER_UNSETTLED,   /* the promise can never settle: no work left */
     SSR_RENDER_ABORTED,     /* the client went away */
-    SSR_RENDER_BAD_VALUE    /* resolved to something that is not a result */
+    SSR_RENDER_BAD_VALUE,   /* resolved to something that is not a result */
+    SSR_RENDER_FATAL        /* Duktape hit a fatal error; the heap is dead */
 } ssr_render_status_e;
 
 /* One render's output, as JavaScript gave it: nothing is validated here

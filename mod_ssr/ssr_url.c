@@ -1,0 +1,58 @@
+/*
+ * ssr_url.c -- the URL render() receives (see ssr_url.h).
+ */
+#include <string.h>
+
+#include <apr_strings.h>
+
+#include "ssr_url.h"
+
+int ssr_url_in_base(const char *path, const char *base)
+{
+    apr_size_t blen = strlen(base);
+
+    if (strncmp(path, base, blen) == 0) {
+        return 1;
+    }
+    /* "/app" for base "/app/": the app's root without its slash. */
+    return blen > 1 && base[blen - 1] == '/' &&
+           strlen(path) == blen - 1 && strncmp(path, base, blen - 1) == 0;
+}
+
+const char *ssr_render_url(apr_pool_t *p, const char *original_url,
+                           const char *base)
+{
+    const char *q = strchr(original_url, '?');
+    apr_size_t plen = q ? (apr_size_t) (q - original_url) : strlen(original_url);
+    const char *path = apr_pstrmemdup(p, original_url, plen);
+    const char *at;
+
+    if (!ssr_url_in_base(path, base)) {
+        return NULL;
+    }
+    /* String.prototype.replace with a string pattern: first match only. */
+    at = strstr(original_url, base);
+    if (at == NULL) {
+        return original_url;
+    }
+    return apr_pstrcat(p, apr_pstrmemdup(p, original_url,
+                                         (apr_size_t) (at - original_url)),
+                       at + strlen(base), NULL);
+}
+
+const char *ssr_normalize_base(apr_pool_t *p, const char *arg,
+                               const char **out)
+{
+    apr_size_t len = strlen(arg);
+
+    if (len == 0 || arg[0] != '/') {
+        return "must be a URL path starting with '/', like Vite's base "
+               "(e.g. / or /app/)";
+    }
+    if (strpbrk(arg, "?# \t\r\n") != NULL) {
+        return "must be a plain URL path, without query, fragment or spaces";
+    }
+    *out = arg[len - 1] == '/' ? apr_pstrdup(p, arg)
+                               : apr_pstrcat(p, arg, "/", NULL);
+    return NULL;
+}
