@@ -41,6 +41,13 @@ typedef struct {
     int live_reload;                     /* SSRLiveReload */
 } ssr_dir_conf;
 
+/* The module's create_dir_config and merge_dir_config.  A new structure
+ * has every field unset and an empty env; in a merge a field set in add
+ * wins, and env is base's entries then add's, an entry of add replacing
+ * base's entry of the same name in place. */
+void *ssr_conf_create(apr_pool_t *p, char *dir);
+void *ssr_conf_merge(apr_pool_t *p, void *base, void *add);
+
 /* Effective values, with the defaults applied to unset fields. */
 apr_interval_time_t ssr_conf_timeout(const ssr_dir_conf *c);
 apr_size_t ssr_conf_memory_limit(const ssr_dir_conf *c);

@@ -1,0 +1,140 @@
+/*
+ * ssr_config.c -- creating and merging the per-directory configuration,
+ * and its effective values.
+ *
+ * No ap_* calls in here: the unit tests link this file without httpd.
+ */
+#include <string.h>
+
+#include <apr_tables.h>
+
+#include "ssr_config.h"
+#include "ssr_engine.h"
+
+void *ssr_conf_create(apr_pool_t *p, char *dir)
+{
+    ssr_dir_conf *c = apr_pcalloc(p, sizeof(*c));
+
+    c->engine = SSR_UNSET;
+    c->bundle = NULL;
+    c->template_path = NULL;
+    c->manifest = NULL;
+    c->base = NULL;
+    c->timeout = SSR_UNSET;
+    c->memory_limit = SSR_UNSET_SIZE;
+    c->max_renders = SSR_UNSET;
+    c->scope = SSR_UNSET;
+    c->reload = SSR_UNSET;
+    c->reload_interval = SSR_UNSET;
+    c->fallback = SSR_UNSET;
+    c->env = apr_array_make(p, 2, sizeof(ssr_kv_t));
+    c->live_reload = SSR_UNSET;
+    return c;
+}
+
+/* The index of name in env, or -1. */
+static int env_find(const apr_array_header_t *env, const char *name)
+{
+    int i;
+
+    for (i = 0; i < env->nelts; i++) {
+        if (strcmp(APR_ARRAY_IDX(env, i, ssr_kv_t).name, name) == 0) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* base's entries, then add's; an add entry overrides a base entry of the
+ * same name where it stands, so the order of first definition is kept and
+ * every name appears once (later wins, as in process.env). */
+static apr_array_header_t *env_merge(apr_pool_t *p,
+                                     const apr_array_header_t *base,
+                                     const apr_array_header_t *add)
+{
+    apr_array_header_t *env = base ? apr_array_copy(p, base)
+                                   : apr_array_make(p, 2, sizeof(ssr_kv_t));
+    int i;
+
+    for (i = 0; add != NULL && i < add->nelts; i++) {
+        const ssr_kv_t *kv = &APR_ARRAY_IDX(add, i, ssr_kv_t);
+        int at = env_find(env, kv->name);
+
+        if (at >= 0) {
+            APR_ARRAY_IDX(env, at, ssr_kv_t) = *kv;
+        }
+        else {
+            APR_ARRAY_PUSH(env, ssr_kv_t) = *kv;
+        }
+    }
+    return env;
+}
+
+#define MERGE_INT(f) (add->f != SSR_UNSET ? add->f : base->f)
+#define MERGE_PTR(f) (add->f != NULL ? add->f : base->f)
+
+void *ssr_conf_merge(apr_pool_t *p, void *base_, void *add_)
+{
+    const ssr_dir_conf *base = base_;
+    const ssr_dir_conf *add = add_;
+    ssr_dir_conf *c = apr_pcalloc(p, sizeof(*c));
+
+    c->engine = MERGE_INT(engine);
+    c->bundle = MERGE_PTR(bundle);
+    c->template_path = MERGE_PTR(template_path);
+    c->manifest = MERGE_PTR(manifest);
+    c->base = MERGE_PTR(base);
+    c->timeout = MERGE_INT(timeout);
+    c->memory_limit = add->memory_limit != SSR_UNSET_SIZE
+                      ? add->memory_limit : base->memory_limit;
+    c->max_renders = MERGE_INT(max_renders);
+    c->scope = MERGE_INT(scope);
+    c->reload = MERGE_INT(reload);
+    c->reload_interval = MERGE_INT(reload_interval);
+    c->fallback = MERGE_INT(fallback);
+    c->env = env_merge(p, base->env, add->env);
+    c->live_reload = MERGE_INT(live_reload);
+    return c;
+}
+
+apr_interval_time_t ssr_conf_timeout(const ssr_dir_conf *c)
+{
+    return c->timeout != SSR_UNSET ? c->timeout : SSR_DEFAULT_TIMEOUT;
+}
+
+apr_size_t ssr_conf_memory_limit(const ssr_dir_conf *c)
+{
+    return c->memory_limit != SSR_UNSET_SIZE ? c->memory_limit
+                                             : SSR_DEFAULT_MEMORY_LIMIT;
+}
+
+int ssr_conf_max_renders(const ssr_dir_conf *c)
+{
+    return c->max_renders != SSR_UNSET ? c->max_renders : 0;
+}
+
+int ssr_conf_scope(const ssr_dir_conf *c)
+{
+    return c->scope != SSR_UNSET ? c->scope : SSR_SCOPE_THREAD;
+}
+
+int ssr_conf_reload(const ssr_dir_conf *c)
+{
+    return c->reload != SSR_UNSET ? c->reload : SSR_RELOAD_STAT;
+}
+
+apr_interval_time_t ssr_conf_reload_interval(const ssr_dir_conf *c)
+{
+    return c->reload_interval != SSR_UNSET ? c->reload_interval
+                                           : SSR_DEFAULT_RELOAD_INTERVAL;
+}
+
+int ssr_conf_fallback(const ssr_dir_conf *c)
+{
+    return c->fallback != SSR_UNSET ? c->fallback : SSR_FALLBACK_ERROR;
+}
+
+const char *ssr_conf_base(const ssr_dir_conf *c)
+{
+    return c->base != NULL ? c->base : "/";
+}
