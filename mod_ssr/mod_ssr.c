@@ -1,0 +1,244 @@
+/*
+ * mod_ssr.c -- module glue: directives and hooks.
+ *
+ * mod_ssr serves a Vite app's production build and renders its HTML
+ * navigations on the server by running the app's SSR bundle in Duktape.
+ * The work is split by concern:
+ *   ssr_config.c   per-directory configuration, merging, defaults
+ *   ssr_request.c  which requests are rendered, and the response
+ *   ssr_build.c    builds (generations) and reloading them
+ *   ssr_tcache.c   split templates in shared memory
+ *   ssr_heaps.c    which heap a request renders in
+ *   ssr_engine.c   Duktape heaps, bytecode, host runtime (no httpd)
+ */
+#include <httpd.h>
+#include <http_config.h>
+#include <http_log.h>
+#include <http_protocol.h>
+#include <http_request.h>
+#include <ap_mpm.h>
+#include <http_core.h>
+#include <apr_strings.h>
+
+#include "duktape.h"
+#include "ssr_build.h"
+#include "ssr_config.h"
+#include "ssr_engine.h"
+#include "ssr_parse.h"
+#include "ssr_request.h"
+#include "ssr_tcache.h"
+#include "ssr_url.h"
+#include "ssr_version.h"
+
+#define SSR_CONF(cmd_cfg) ((ssr_dir_conf *) (cmd_cfg))
+
+/* "SSRTimeout banana: <why>": configtest prints this, so it names the
+ * directive and the value that was refused. */
+static const char *ssr_bad_value(cmd_parms *cmd, const char *arg,
+                                 const char *why)
+{
+    return apr_psprintf(cmd->pool, "%s %s: %s", cmd->cmd->name, arg, why);
+}
+
+static const char *ssr_set_flag(cmd_parms *cmd, void *cfg, int on)
+{
+    int *field = (int *) ((char *) cfg + (apr_size_t) cmd->info);
+
+    *field = on ? 1 : 0;
+    return NULL;
+}
+
+/* A path directive: relative paths are taken from ServerRoot. */
+static const char *ssr_set_path(cmd_parms *cmd, void *cfg, const char *arg)
+{
+    const char **field = (const char **) ((char *) cfg + (apr_size_t) cmd->info);
+    const char *path;
+
+    if (*arg == '\0') {
+        return ssr_bad_value(cmd, "\"\"", "needs a file path");
+    }
+    path = ap_server_root_relative(cmd->pool, arg);
+    if (path == NULL) {
+        return ssr_bad_value(cmd, arg, "is not a valid path");
+    }
+    *field = path;
+    return NULL;
+}
+
+static const char *ssr_set_base(cmd_parms *cmd, void *cfg, const char *arg)
+{
+    const char *why = ssr_normalize_base(cmd->pool, arg, &SSR_CONF(cfg)->base);
+
+    return why ? ssr_bad_value(cmd, arg, why) : NULL;
+}
+
+static const char *ssr_set_timeout(cmd_parms *cmd, void *cfg, const char *arg)
+{
+    const char *why = ssr_parse_duration(arg, &SSR_CONF(cfg)->timeout);
+
+    return why ? ssr_bad_value(cmd, arg, why) : NULL;
+}
+
+static const char *ssr_set_memory_limit(cmd_parms *cmd, void *cfg,
+                                        const char *arg)
+{
+    const char *why = ssr_parse_size(arg, &SSR_CONF(cfg)->memory_limit);
+
+    return why ? ssr_bad_value(cmd, arg, why) : NULL;
+}
+
+static const char *ssr_set_max_renders(cmd_parms *cmd, void *cfg,
+                                       const char *arg)
+{
+    const char *why = ssr_parse_count(arg, &SSR_CONF(cfg)->max_renders);
+
+    return why ? ssr_bad_value(cmd, arg, why) : NULL;
+}
+
+static const char *ssr_set_reload_interval(cmd_parms *cmd, void *cfg,
+                                           const char *arg)
+{
+    const char *why = ssr_parse_interval(arg, &SSR_CONF(cfg)->reload_interval);
+
+    return why ? ssr_bad_value(cmd, arg, why) : NULL;
+}
+
+/* One of a fixed set of words, stored as its index. */
+static const char *ssr_set_choice(cmd_parms *cmd, int *field, const char *arg,
+                                  const char *const *words, const char *help)
+{
+    int i;
+
+    for (i = 0; words[i]; i++) {
+        if (strcasecmp(arg, words[i]) == 0) {
+            *field = i;
+            return NULL;
+        }
+    }
+    return ssr_bad_value(cmd, arg, help);
+}
+
+static const char *ssr_set_scope(cmd_parms *cmd, void *cfg, const char *arg)
+{
+    static const char *const words[] = { "thread", "request", NULL };
+
+    return ssr_set_choice(cmd, &SSR_CONF(cfg)->scope, arg, words,
+                          "must be 'thread' or 'request'");
+}
+
+static const char *ssr_set_reload(cmd_parms *cmd, void *cfg, const char *arg)
+{
+    static const char *const words[] = { "stat", "never", NULL };
+
+    return ssr_set_choice(cmd, &SSR_CONF(cfg)->reload, arg, words,
+                          "must be 'stat' or 'never'");
+}
+
+static const char *ssr_set_fallback(cmd_parms *cmd, void *cfg, const char *arg)
+{
+    static const char *const words[] = { "error", "csr", NULL };
+
+    return ssr_set_choice(cmd, &SSR_CONF(cfg)->fallback, arg, words,
+                          "must be 'error' or 'csr'");
+}
+
+static const char *ssr_set_env(cmd_parms *cmd, void *cfg, const char *name,
+                               const char *value)
+{
+    ssr_kv_t *kv;
+
+    if (!ssr_env_name_valid(name)) {
+        return ssr_bad_value(cmd, name, "is not a valid environment variable "
+                             "name (letters, digits and '_', not starting "
+                             "with a digit)");
+    }
+    kv = apr_array_push(SSR_CONF(cfg)->env);
+    kv->name = name;
+    kv->value = value;
+    return NULL;
+}
+
+#define SSR_FIELD(f) ((void *) APR_OFFSETOF(ssr_dir_conf, f))
+#define SSR_WHERE (RSRC_CONF | ACCESS_CONF)
+
+static const command_rec ssr_cmds[] = {
+    AP_INIT_FLAG("SSREngine", ssr_set_flag, SSR_FIELD(engine), SSR_WHERE,
+                 "On to render HTML navigations in this scope"),
+    AP_INIT_TAKE1("SSRBundle", ssr_set_path, SSR_FIELD(bundle), SSR_WHERE,
+                  "the SSR bundle (dist/server/entry-server.js)"),
+    AP_INIT_TAKE1("SSRTemplate", ssr_set_path, SSR_FIELD(template_path),
+                  SSR_WHERE, "the HTML template (default: index.html in "
+                  "DocumentRoot)"),
+    AP_INIT_TAKE1("SSRManifest", ssr_set_path, SSR_FIELD(manifest), SSR_WHERE,
+                  "a file passed to render() as ssrManifest text"),
+    AP_INIT_TAKE1("SSRBase", ssr_set_base, NULL, SSR_WHERE,
+                  "the app's Vite base URL path (default /)"),
+    AP_INIT_TAKE1("SSRTimeout", ssr_set_timeout, NULL, SSR_WHERE,
+                  "wall-clock deadline per render, e.g. 5s or 800ms"),
+    AP_INIT_TAKE1("SSRMemoryLimit", ssr_set_memory_limit, NULL, SSR_WHERE,
+                  "memory cap per JavaScript heap, e.g. 128M"),
+    AP_INIT_TAKE1("SSRMaxRenders", ssr_set_max_renders, NULL, SSR_WHERE,
+                  "renders before a heap is recycled (0 = no limit)"),
+    AP_INIT_TAKE1("SSRScope", ssr_set_scope, NULL, SSR_WHERE,
+                  "'thread' (a heap per worker thread) or 'request'"),
+    AP_INIT_TAKE1("SSRReload", ssr_set_reload, NULL, SSR_WHERE,
+                  "'stat' to notice new builds, or 'never'"),
+    AP_INIT_TAKE1("SSRReloadInterval", ssr_set_reload_interval, NULL,
+                  SSR_WHERE, "at most one check for a new build per interval "
+                  "(0 = every request)"),
+    AP_INIT_TAKE1("SSRFallback", ssr_set_fallback, NULL, SSR_WHERE,
+                  "on a failed render: 'error' (500) or 'csr' (empty shell)"),
+    AP_INIT_TAKE2("SSRSetEnv", ssr_set_env, NULL, SSR_WHERE,
+                  "NAME value: visible as process.env.NAME"),
+    AP_INIT_FLAG("SSRLiveReload", ssr_set_flag, SSR_FIELD(live_reload),
+                 SSR_WHERE, "On for dev mode: reload open pages on a new "
+                 "build"),
+    { NULL }
+};
+
+static int ssr_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
+                          apr_pool_t *ptemp)
+{
+    return ssr_tcache_pre_config(pconf) == APR_SUCCESS ? OK : !OK;
+}
+
+static int ssr_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                           apr_pool_t *ptemp, server_rec *s)
+{
+    /* The first pass only checks the configuration. */
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
+        return OK;
+    }
+    if (ssr_tcache_post_config(pconf, s) != APR_SUCCESS) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, APLOGNO(20001)
+                 "mod_ssr %s ready (Duktape %ld.%ld.%ld)", SSR_VERSION,
+                 (long) (DUK_VERSION / 10000), (long) (DUK_VERSION / 100 % 100),
+                 (long) (DUK_VERSION % 100));
+    return OK;
+}
+
+static void ssr_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    ssr_tcache_child_init(pchild, s);
+    ssr_build_child_init(pchild, s);
+}
+
+static void ssr_register_hooks(apr_pool_t *p)
+{
+    ap_hook_pre_config(ssr_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(ssr_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(ssr_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(ssr_handler, NULL, NULL, APR_HOOK_MIDDLE);
+}
+
+AP_DECLARE_MODULE(ssr) = {
+    STANDARD20_MODULE_STUFF,
+    ssr_conf_create,        /* per-directory config */
+    ssr_conf_merge,         /* merge per-directory config */
+    NULL,                   /* per-server config */
+    NULL,                   /* merge per-server config */
+    ssr_cmds,
+    ssr_register_hooks
+};

@@ -1,0 +1,374 @@
+/*
+ * ssr_build.c -- apps, their builds (generations), and reloading them.
+ *
+ * Per process: a registry of apps, each with its current generation.  A
+ * request asks for the current generation; at most once per
+ * SSRReloadInterval one request stats the build's files and, when they
+ * changed and have settled, loads the new build while every other request
+ * keeps using the old one.  Only a fully loaded build (template split,
+ * bundle compiled and evaluated) is swapped in, under the app's lock.  A
+ * build that fails is remembered by its signature so it is logged once and
+ * not retried until its files change.
+ */
+#include <string.h>
+
+#include <httpd.h>
+#include <http_core.h>
+#include <http_log.h>
+#include <apr_atomic.h>
+#include <apr_file_io.h>
+#include <apr_hash.h>
+#include <apr_strings.h>
+
+#include "ssr_build.h"
+#include "ssr_tcache.h"
+
+APLOG_USE_MODULE(ssr);
+
+struct ssr_app_t {
+    const char *key;
+    const char *bundle_path;
+    const char *template_path;
+    const char *manifest_path;     /* NULL: none */
+    ssr_heap_opts_t heap_opts;
+    server_rec *s;
+    apr_thread_mutex_t *lock;      /* current, last_check, failed */
+    apr_thread_mutex_t *load_lock; /* one loader at a time */
+    ssr_gen_t *current;
+    apr_time_t last_check;
+    int has_failed;
+    ssr_build_sig_t failed;
+    apr_uint32_t serial;
+};
+
+static apr_pool_t *ssr_apps_pool;
+static apr_hash_t *ssr_apps;
+static apr_thread_mutex_t *ssr_apps_lock;
+
+apr_status_t ssr_build_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    apr_status_t rv;
+
+    rv = apr_pool_create(&ssr_apps_pool, pchild);
+    if (rv == APR_SUCCESS) {
+        apr_pool_tag(ssr_apps_pool, "mod_ssr apps");
+        ssr_apps = apr_hash_make(ssr_apps_pool);
+        rv = apr_thread_mutex_create(&ssr_apps_lock, APR_THREAD_MUTEX_DEFAULT,
+                                     pchild);
+    }
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, APLOGNO(20030)
+                     "cannot set up the app registry");
+    }
+    return rv;
+}
+
+/* --- logging from the engine ---------------------------------------------- */
+
+static void ssr_log_server(void *baton, int level, const char *msg)
+{
+    server_rec *s = baton;
+
+    ap_log_error(APLOG_MARK, level, 0, s, APLOGNO(20031) "%s", msg);
+}
+
+/* --- the registry --------------------------------------------------------- */
+
+static const char *ssr_app_key_for(apr_pool_t *p, const ssr_dir_conf *conf,
+                                   const char *template_path)
+{
+    const char *key = apr_psprintf(p, "%s\n%s\n%s\n%" APR_SIZE_T_FMT,
+                                   conf->bundle, template_path,
+                                   conf->manifest ? conf->manifest : "",
+                                   ssr_conf_memory_limit(conf));
+    int i;
+
+    for (i = 0; i < conf->env->nelts; i++) {
+        const ssr_kv_t *kv = &APR_ARRAY_IDX(conf->env, i, ssr_kv_t);
+        key = apr_pstrcat(p, key, "\n", kv->name, "=", kv->value, NULL);
+    }
+    return key;
+}
+
+/* Called with ssr_apps_lock held: ssr_apps_pool is only used under it. */
+static ssr_app_t *ssr_app_new(const char *key, const ssr_dir_conf *conf,
+                              const char *template_path, server_rec *s)
+{
+    apr_pool_t *p = ssr_apps_pool;
+    ssr_app_t *app = apr_pcalloc(p, sizeof(*app));
+    apr_array_header_t *env = apr_array_copy(p, conf->env);
+    int i;
+
+    for (i = 0; i < env->nelts; i++) {
+        ssr_kv_t *kv = &APR_ARRAY_IDX(env, i, ssr_kv_t);
+        kv->name = apr_pstrdup(p, kv->name);
+        kv->value = apr_pstrdup(p, kv->value);
+    }
+    app->key = apr_pstrdup(p, key);
+    app->bundle_path = apr_pstrdup(p, conf->bundle);
+    app->template_path = apr_pstrdup(p, template_path);
+    app->manifest_path = conf->manifest ? apr_pstrdup(p, conf->manifest) : NULL;
+    app->s = s;
+    app->heap_opts.memory_limit = ssr_conf_memory_limit(conf);
+    app->heap_opts.env = env;
+    app->heap_opts.log = ssr_log_server;
+    app->heap_opts.log_baton = s;
+    apr_thread_mutex_create(&app->lock, APR_THREAD_MUTEX_DEFAULT, p);
+    apr_thread_mutex_create(&app->load_lock, APR_THREAD_MUTEX_DEFAULT, p);
+    apr_hash_set(ssr_apps, app->key, APR_HASH_KEY_STRING, app);
+    return app;
+}
+
+ssr_app_t *ssr_app_for(request_rec *r, const ssr_dir_conf *conf,
+                       const char *template_path)
+{
+    const char *key = ssr_app_key_for(r->pool, conf, template_path);
+    ssr_app_t *app;
+
+    apr_thread_mutex_lock(ssr_apps_lock);
+    app = apr_hash_get(ssr_apps, key, APR_HASH_KEY_STRING);
+    if (app == NULL) {
+        app = ssr_app_new(key, conf, template_path, r->server);
+    }
+    apr_thread_mutex_unlock(ssr_apps_lock);
+    return app;
+}
+
+const ssr_heap_opts_t *ssr_app_heap_opts(const ssr_app_t *app)
+{
+    return &app->heap_opts;
+}
+
+const char *ssr_app_key(const ssr_app_t *app)
+{
+    return app->key;
+}
+
+/* --- generations ---------------------------------------------------------- */
+
+void ssr_gen_ref(ssr_gen_t *g)
+{
+    apr_atomic_inc32(&g->refs);
+}
+
+void ssr_gen_unref(ssr_gen_t *g)
+{
+    if (apr_atomic_dec32(&g->refs) == 0) {
+        apr_pool_destroy(g->pool);
+    }
+}
+
+static apr_status_t ssr_gen_cleanup(void *data)
+{
+    ssr_gen_unref(data);
+    return APR_SUCCESS;
+}
+
+static void ssr_stat_file(apr_pool_t *p, const char *path, ssr_file_sig_t *sig)
+{
+    apr_finfo_t fi;
+
+    memset(sig, 0, sizeof(*sig));
+    if (path && apr_stat(&fi, path, APR_FINFO_MTIME | APR_FINFO_SIZE |
+                         APR_FINFO_INODE | APR_FINFO_TYPE, p) == APR_SUCCESS &&
+        fi.filetype == APR_REG) {
+        sig->present = 1;
+        sig->mtime = fi.mtime;
+        sig->size = fi.size;
+        sig->inode = fi.inode;
+    }
+}
+
+static void ssr_stat_build(apr_pool_t *p, const ssr_app_t *app,
+                           ssr_build_sig_t *sig)
+{
+    ssr_stat_file(p, app->bundle_path, &sig->bundle);
+    ssr_stat_file(p, app->template_path, &sig->tpl);
+    ssr_stat_file(p, app->manifest_path, &sig->manifest);
+}
+
+static apr_status_t ssr_read_file(apr_pool_t *p, const char *path,
+                                  char **data, apr_size_t *len,
+                                  const char **err)
+{
+    apr_file_t *f;
+    apr_finfo_t fi;
+    apr_status_t rv;
+
+    rv = apr_file_open(&f, path, APR_FOPEN_READ | APR_FOPEN_BINARY, 0, p);
+    if (rv == APR_SUCCESS) {
+        rv = apr_file_info_get(&fi, APR_FINFO_SIZE, f);
+        if (rv == APR_SUCCESS) {
+            *len = (apr_size_t) fi.size;
+            *data = apr_palloc(p, *len + 1);
+            rv = apr_file_read_full(f, *data, *len, NULL);
+            (*data)[*len] = '\0';
+        }
+        apr_file_close(f);
+    }
+    if (rv != APR_SUCCESS) {
+        *err = apr_psprintf(p, "cannot read %s: %pm", path, &rv);
+    }
+    return rv;
+}
+
+/* Loads the build the files hold now into a new generation, or says why
+ * it cannot be loaded. */
+static ssr_gen_t *ssr_gen_load(ssr_app_t *app, const ssr_build_sig_t *sig,
+                               apr_pool_t *scratch, const char **err)
+{
+    apr_pool_t *p;
+    ssr_gen_t *g;
+    char *src;
+    apr_size_t len;
+    apr_time_t start = apr_time_now();
+
+    if (!sig->bundle.present || !sig->tpl.present) {
+        *err = apr_psprintf(scratch, "%s does not exist",
+                            sig->bundle.present ? app->template_path
+                                                : app->bundle_path);
+        return NULL;
+    }
+    if (app->manifest_path && !sig->manifest.present) {
+        *err = apr_psprintf(scratch, "%s (SSRManifest) does not exist",
+                            app->manifest_path);
+        return NULL;
+    }
+    /* Unmanaged: its life is the generation's references, not a request's
+     * or a thread's. */
+    if (apr_pool_create_unmanaged_ex(&p, NULL, NULL) != APR_SUCCESS) {
+        *err = "out of memory";
+        return NULL;
+    }
+    apr_pool_tag(p, "mod_ssr build");
+    g = apr_pcalloc(p, sizeof(*g));
+    g->pool = p;
+    g->sig = *sig;
+    g->build_id = ssr_build_id(p, sig);
+    if (ssr_read_file(p, app->bundle_path, &src, &len, err) != APR_SUCCESS ||
+        ssr_bundle_compile(p, src, len, app->bundle_path, &app->heap_opts,
+                           &g->bundle, err) != APR_SUCCESS ||
+        ssr_tcache_get(p, app->s, app->template_path, &sig->tpl, &g->tpl,
+                       err) != APR_SUCCESS ||
+        (app->manifest_path &&
+         ssr_read_file(p, app->manifest_path, (char **) &g->manifest,
+                       &g->manifest_len, err) != APR_SUCCESS)) {
+        *err = apr_pstrdup(scratch, *err);
+        apr_pool_destroy(p);
+        return NULL;
+    }
+    g->refs = 1;    /* the app's "current" reference */
+    g->load_time = apr_time_now() - start;
+    return g;
+}
+
+static void ssr_log_loaded(const ssr_app_t *app, const ssr_gen_t *g)
+{
+    ap_log_error(APLOG_MARK, APLOG_INFO, 0, app->s, APLOGNO(20032)
+                 "loaded build %s of %s (template %s, %" APR_SIZE_T_FMT
+                 " bytes of bytecode) in %" APR_TIME_T_FMT " ms",
+                 g->build_id, app->bundle_path, app->template_path,
+                 ssr_bundle_bytecode_size(g->bundle),
+                 apr_time_as_msec(g->load_time));
+}
+
+/* Stats the files and loads a new build when one is ready.  Runs in one
+ * request at a time per app (load_lock); others keep serving. */
+static void ssr_app_check(ssr_app_t *app, request_rec *r)
+{
+    ssr_build_sig_t seen;
+    ssr_gen_t *g, *old;
+    const char *err = NULL;
+    ssr_reload_e what;
+
+    ssr_stat_build(r->pool, app, &seen);
+    apr_thread_mutex_lock(app->lock);
+    what = ssr_reload_decide(app->current ? &app->current->sig : NULL,
+                             app->has_failed ? &app->failed : NULL, &seen,
+                             apr_time_now());
+    apr_thread_mutex_unlock(app->lock);
+    if (what == SSR_RELOAD_WAIT && app->current == NULL) {
+        what = SSR_RELOAD_LOAD;   /* nothing to protect: say why it fails */
+    }
+    if (what != SSR_RELOAD_LOAD) {
+        return;
+    }
+    g = ssr_gen_load(app, &seen, r->pool, &err);
+    apr_thread_mutex_lock(app->lock);
+    if (g == NULL) {
+        app->has_failed = 1;
+        app->failed = seen;
+        apr_thread_mutex_unlock(app->lock);
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(20033)
+                      "cannot load build of %s: %s%s", app->bundle_path, err,
+                      app->current ? " (still serving the previous build)"
+                                   : "");
+        return;
+    }
+    g->serial = ++app->serial;
+    old = app->current;
+    app->current = g;
+    app->has_failed = 0;
+    apr_thread_mutex_unlock(app->lock);
+    ssr_log_loaded(app, g);
+    if (old) {
+        ssr_gen_unref(old);
+    }
+}
+
+/* Claims the next check if one is due: only one request per interval
+ * pays for the stat calls. */
+static int ssr_app_claim_check(ssr_app_t *app, const ssr_dir_conf *conf)
+{
+    apr_time_t now = apr_time_now();
+    int due;
+
+    apr_thread_mutex_lock(app->lock);
+    if (app->current == NULL) {
+        due = !app->has_failed ||
+              ssr_reload_due(now, app->last_check,
+                             ssr_conf_reload_interval(conf));
+    }
+    else {
+        due = ssr_conf_reload(conf) == SSR_RELOAD_STAT &&
+              ssr_reload_due(now, app->last_check,
+                             ssr_conf_reload_interval(conf));
+    }
+    if (due) {
+        app->last_check = now;
+    }
+    apr_thread_mutex_unlock(app->lock);
+    return due;
+}
+
+ssr_gen_t *ssr_app_acquire(ssr_app_t *app, request_rec *r,
+                           const ssr_dir_conf *conf)
+{
+    ssr_gen_t *g;
+
+    if (ssr_app_claim_check(app, conf)) {
+        if (app->current == NULL) {
+            /* The first load: wait for whoever is loading. */
+            apr_thread_mutex_lock(app->load_lock);
+            if (app->current == NULL) {
+                ssr_app_check(app, r);
+            }
+            apr_thread_mutex_unlock(app->load_lock);
+        }
+        else if (apr_thread_mutex_trylock(app->load_lock) == APR_SUCCESS) {
+            ssr_app_check(app, r);
+            apr_thread_mutex_unlock(app->load_lock);
+        }
+    }
+    apr_thread_mutex_lock(app->lock);
+    g = app->current;
+    if (g) {
+        ssr_gen_ref(g);
+    }
+    apr_thread_mutex_unlock(app->lock);
+    if (g) {
+        apr_pool_cleanup_register(r->pool, g, ssr_gen_cleanup,
+                                  apr_pool_cleanup_null);
+    }
+    return g;
+}

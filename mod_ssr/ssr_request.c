@@ -1,0 +1,388 @@
+/*
+ * ssr_request.c -- binding an httpd request to a render.
+ *
+ * The handler decides whether a request is a navigation this scope renders
+ * (SPEC 4), builds render()'s input from the request, and turns the plan
+ * for the result (ssr_result.c) into the response (SPEC 5).  Errors go back
+ * to httpd as statuses, so ErrorDocument applies; JavaScript error text only
+ * ever goes to the error log.
+ */
+#include <string.h>
+
+#include <httpd.h>
+#include <http_core.h>
+#include <http_log.h>
+#include <http_protocol.h>
+#include <http_request.h>
+#include <apr_lib.h>
+#include <apr_strings.h>
+
+#include "ssr_build.h"
+#include "ssr_config.h"
+#include "ssr_heaps.h"
+#include "ssr_request.h"
+#include "ssr_result.h"
+#include "ssr_url.h"
+
+APLOG_USE_MODULE(ssr);
+
+#define SSR_CONTENT_TYPE "text/html; charset=utf-8"
+
+/* --- which requests are rendered ------------------------------------------ */
+
+/* When no module claimed the request, httpd names the handler after the
+ * content type, or "default-handler", or leaves it empty (a missing file);
+ * any other handler belongs to someone else. */
+static int ssr_handler_unclaimed(const char *handler)
+{
+    return handler == NULL || *handler == '\0' ||
+           strcmp(handler, "default-handler") == 0 ||
+           strchr(handler, '/') != NULL;
+}
+
+/* A file name extension other than .html/.htm means an asset: a missing
+ * asset is a 404, not a page. */
+static int ssr_asset_like(const char *path)
+{
+    const char *last = strrchr(path, '/');
+    const char *dot = strrchr(last ? last : path, '.');
+
+    if (dot == NULL || dot[1] == '\0') {
+        return 0;
+    }
+    return strcasecmp(dot, ".html") != 0 && strcasecmp(dot, ".htm") != 0;
+}
+
+static int ssr_accepts_html(request_rec *r)
+{
+    const char *accept = apr_table_get(r->headers_in, "Accept");
+
+    return accept == NULL || ap_strcasestr(accept, "text/html") != NULL ||
+           ap_strcasestr(accept, "*/*") != NULL ||
+           ap_strcasestr(accept, "text/*") != NULL;
+}
+
+static int ssr_is_navigation(request_rec *r)
+{
+    return !ssr_asset_like(r->parsed_uri.path ? r->parsed_uri.path : r->uri) &&
+           ssr_accepts_html(r);
+}
+
+static const char *ssr_template_path(request_rec *r, const ssr_dir_conf *conf)
+{
+    if (conf->template_path) {
+        return conf->template_path;
+    }
+    return ap_make_full_path(r->pool, ap_document_root(r),
+                             SSR_DEFAULT_TEMPLATE);
+}
+
+/* SPEC 4: missing files that are navigations, the template itself, and a
+ * directory whose index is the template; every other file is Apache's. */
+static int ssr_should_render(request_rec *r, const char *template_path)
+{
+    const char *slash;
+
+    switch (r->finfo.filetype) {
+    case APR_NOFILE:
+        return ssr_is_navigation(r);
+    case APR_REG:
+        if (r->path_info && *r->path_info) {
+            return ssr_is_navigation(r);
+        }
+        return r->filename && strcmp(r->filename, template_path) == 0;
+    case APR_DIR:
+        slash = strrchr(template_path, '/');
+        return slash && r->filename &&
+               strcmp(ap_make_full_path(r->pool, r->filename, slash + 1),
+                      template_path) == 0;
+    default:
+        return 0;
+    }
+}
+
+/* The URL the client asked for (path and query).  Not r->uri: mod_dir's
+ * internal redirect to index.html rewrites that, and the app must see "/". */
+static const char *ssr_original_url(request_rec *r)
+{
+    const char *path = r->parsed_uri.path ? r->parsed_uri.path : r->uri;
+
+    if (r->parsed_uri.query) {
+        return apr_pstrcat(r->pool, path, "?", r->parsed_uri.query, NULL);
+    }
+    return path;
+}
+
+/* --- render input --------------------------------------------------------- */
+
+static void ssr_log_console(void *baton, int level, const char *msg)
+{
+    request_rec *r = baton;
+
+    ap_log_rerror(APLOG_MARK, level, 0, r, APLOGNO(20050) "console: %s", msg);
+}
+
+static int ssr_client_gone(void *baton)
+{
+    request_rec *r = baton;
+
+    return r->connection->aborted;
+}
+
+/* Request headers with lower-case names; repeated headers are joined with
+ * ", " as Node does. */
+static apr_array_header_t *ssr_request_headers(request_rec *r)
+{
+    const apr_array_header_t *in = apr_table_elts(r->headers_in);
+    const apr_table_entry_t *e = (const apr_table_entry_t *) in->elts;
+    apr_table_t *merged = apr_table_make(r->pool, in->nelts);
+    const apr_array_header_t *m;
+    apr_array_header_t *out;
+    int i;
+
+    for (i = 0; i < in->nelts; i++) {
+        char *name = apr_pstrdup(r->pool, e[i].key);
+        ap_str_tolower(name);
+        apr_table_mergen(merged, name, e[i].val);
+    }
+    m = apr_table_elts(merged);
+    e = (const apr_table_entry_t *) m->elts;
+    out = apr_array_make(r->pool, m->nelts, sizeof(ssr_kv_t));
+    for (i = 0; i < m->nelts; i++) {
+        ssr_kv_t *kv = apr_array_push(out);
+        kv->name = e[i].key;
+        kv->value = e[i].val;
+    }
+    return out;
+}
+
+static void ssr_render_input(request_rec *r, const ssr_dir_conf *conf,
+                             const ssr_gen_t *gen, const char *url,
+                             ssr_render_req_t *req)
+{
+    memset(req, 0, sizeof(*req));
+    req->url = url;
+    req->manifest = gen->manifest;
+    req->manifest_len = gen->manifest_len;
+    req->method = r->method;
+    req->path = r->parsed_uri.path ? r->parsed_uri.path : r->uri;
+    req->query = r->parsed_uri.query ? r->parsed_uri.query : "";
+    req->remote_addr = r->useragent_ip;
+    req->headers = ssr_request_headers(r);
+    req->deadline = apr_time_now() + ssr_conf_timeout(conf);
+    req->cancelled = ssr_client_gone;
+    req->cancel_baton = r;
+    req->log = ssr_log_console;
+    req->log_baton = r;
+}
+
+/* --- the response --------------------------------------------------------- */
+
+typedef struct {
+    apr_bucket_brigade *bb;
+    apr_uint64_t hash;          /* FNV-1a of the body, for the ETag */
+    apr_size_t len;
+} ssr_body;
+
+static apr_status_t ssr_body_write(void *baton, const char *data,
+                                   apr_size_t len)
+{
+    ssr_body *b = baton;
+    apr_size_t i;
+
+    for (i = 0; i < len; i++) {
+        b->hash ^= (unsigned char) data[i];
+        b->hash *= APR_UINT64_C(0x100000001b3);
+    }
+    b->len += len;
+    return apr_brigade_write(b->bb, NULL, NULL, data, len);
+}
+
+static void ssr_body_init(request_rec *r, ssr_body *b)
+{
+    b->bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    b->hash = APR_UINT64_C(0xcbf29ce484222325);
+    b->len = 0;
+}
+
+static int ssr_send(request_rec *r, ssr_body *b)
+{
+    apr_status_t rv;
+
+    APR_BRIGADE_INSERT_TAIL(b->bb, apr_bucket_eos_create(r->connection->bucket_alloc));
+    rv = ap_pass_brigade(r->output_filters, b->bb);
+    if (rv != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, rv, r, APLOGNO(20051)
+                      "sending the rendered page failed");
+        return AP_FILTER_ERROR;
+    }
+    return OK;
+}
+
+static void ssr_common_headers(request_rec *r, const ssr_plan_t *plan,
+                               apr_interval_time_t elapsed)
+{
+    int i;
+
+    for (i = 0; plan->headers && i < plan->headers->nelts; i++) {
+        const ssr_kv_t *kv = &APR_ARRAY_IDX(plan->headers, i, ssr_kv_t);
+        apr_table_add(r->headers_out, kv->name, kv->value);
+    }
+    if (!plan->sets_cache_control) {
+        apr_table_setn(r->headers_out, "Cache-Control", "no-cache");
+    }
+    apr_table_add(r->headers_out, "Server-Timing",
+                  apr_psprintf(r->pool, "ssr;dur=%.1f",
+                               (double) elapsed / 1000.0));
+}
+
+static int ssr_send_page(request_rec *r, const ssr_gen_t *gen,
+                         const ssr_plan_t *plan,
+                         const ssr_render_result_t *res)
+{
+    ssr_body body;
+    int rc;
+
+    ssr_body_init(r, &body);
+    ssr_template_emit(&gen->tpl, res->head, res->head_len, res->html,
+                      res->html_len, ssr_body_write, &body);
+    r->status = plan->status;
+    ap_set_content_type(r, SSR_CONTENT_TYPE);
+    ssr_common_headers(r, plan, res->elapsed);
+    if (plan->status == HTTP_OK) {
+        apr_table_setn(r->headers_out, "ETag",
+                       apr_psprintf(r->pool, "\"ssr-%016" APR_UINT64_T_HEX_FMT "\"",
+                                    body.hash));
+        rc = ap_meets_conditions(r);
+        if (rc == HTTP_NOT_MODIFIED) {
+            apr_brigade_cleanup(body.bb);
+            r->status = HTTP_NOT_MODIFIED;
+            return ssr_send(r, &body);
+        }
+        if (rc != OK) {
+            return rc;
+        }
+    }
+    ap_set_content_length(r, (apr_off_t) body.len);
+    return ssr_send(r, &body);
+}
+
+static int ssr_send_redirect(request_rec *r, const ssr_plan_t *plan,
+                             apr_interval_time_t elapsed)
+{
+    ssr_body body;
+
+    ssr_body_init(r, &body);
+    r->status = plan->status;
+    ssr_common_headers(r, plan, elapsed);
+    apr_table_setn(r->headers_out, "Location", plan->location);
+    ap_set_content_length(r, 0);
+    return ssr_send(r, &body);
+}
+
+/* SSRFallback csr: the shell with empty outlets; the client renders. */
+static int ssr_send_fallback(request_rec *r, const ssr_gen_t *gen)
+{
+    ssr_body body;
+
+    ssr_body_init(r, &body);
+    ssr_template_emit(&gen->tpl, NULL, 0, NULL, 0, ssr_body_write, &body);
+    r->status = HTTP_OK;
+    ap_set_content_type(r, SSR_CONTENT_TYPE);
+    apr_table_setn(r->headers_out, "Cache-Control", "no-cache");
+    apr_table_setn(r->headers_out, "X-SSR-Fallback", "1");
+    ap_set_content_length(r, (apr_off_t) body.len);
+    return ssr_send(r, &body);
+}
+
+static void ssr_log_plan_drop(void *baton, int level, const char *msg)
+{
+    request_rec *r = baton;
+
+    ap_log_rerror(APLOG_MARK, level, 0, r, APLOGNO(20052) "%s", msg);
+}
+
+static int ssr_render_failed(request_rec *r, const ssr_dir_conf *conf,
+                             const ssr_gen_t *gen, const char *why)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(20053)
+                  "render of %s failed: %s", r->unparsed_uri,
+                  why ? why : "unknown error");
+    if (gen && ssr_conf_fallback(conf) == SSR_FALLBACK_CSR) {
+        return ssr_send_fallback(r, gen);
+    }
+    return HTTP_INTERNAL_SERVER_ERROR;
+}
+
+static int ssr_respond(request_rec *r, const ssr_dir_conf *conf,
+                       const ssr_gen_t *gen, const ssr_render_result_t *res)
+{
+    ssr_plan_t plan;
+
+    ssr_plan_result(r->pool, res, &plan, ssr_log_plan_drop, r);
+    switch (plan.kind) {
+    case SSR_PLAN_PAGE:
+        return ssr_send_page(r, gen, &plan, res);
+    case SSR_PLAN_REDIRECT:
+        return ssr_send_redirect(r, &plan, res->elapsed);
+    case SSR_PLAN_STATUS:
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, APLOGNO(20054)
+                      "render of %s answered %d%s%s", r->unparsed_uri,
+                      plan.status, plan.why ? ": " : "",
+                      plan.why ? plan.why : "");
+        return plan.status;
+    default:
+        return ssr_render_failed(r, conf, gen, plan.why);
+    }
+}
+
+/* --- the handler ---------------------------------------------------------- */
+
+static int ssr_render(request_rec *r, const ssr_dir_conf *conf,
+                      const char *template_path, const char *url)
+{
+    ssr_app_t *app = ssr_app_for(r, conf, template_path);
+    ssr_gen_t *gen = ssr_app_acquire(app, r, conf);
+    ssr_lease_t *lease;
+    ssr_render_req_t req;
+    ssr_render_result_t res;
+
+    if (gen == NULL) {
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    lease = ssr_heap_lease(r, app, gen, conf);
+    if (lease == NULL) {
+        return ssr_render_failed(r, conf, gen, "no heap could be created");
+    }
+    ssr_render_input(r, conf, gen, url, &req);
+    ssr_heap_render(ssr_lease_heap(lease), r->pool, &req, &res);
+    ssr_heap_return(r, lease);
+    return ssr_respond(r, conf, gen, &res);
+}
+
+int ssr_handler(request_rec *r)
+{
+    const ssr_dir_conf *conf = ap_get_module_config(r->per_dir_config,
+                                                    &ssr_module);
+    const char *template_path, *url;
+
+    if (conf == NULL || conf->engine != 1 || r->method_number != M_GET ||
+        !ssr_handler_unclaimed(r->handler)) {
+        return DECLINED;
+    }
+    template_path = ssr_template_path(r, conf);
+    if (!ssr_should_render(r, template_path)) {
+        return DECLINED;
+    }
+    url = ssr_render_url(r->pool, ssr_original_url(r), ssr_conf_base(conf));
+    if (url == NULL) {
+        return DECLINED;
+    }
+    if (conf->bundle == NULL) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(20055)
+                      "SSREngine is On for %s but no SSRBundle is set",
+                      r->uri);
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    return ssr_render(r, conf, template_path, url);
+}
