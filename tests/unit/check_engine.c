@@ -1,16 +1,443 @@
 /*
- * check_engine.c -- tests of the Duktape engine (ssr_engine.c).
+ * check_engine.c -- tests of the Duktape engine (ssr_engine.c): compiling
+ * bundles, the host runtime, the render loop and its limits.
  */
+#include <string.h>
+
 #include <apr_pools.h>
+#include <apr_strings.h>
+#include <apr_tables.h>
+#include <apr_time.h>
 
 #include "check_suites.h"
 #include "ssr_engine.h"
+
+static apr_pool_t *pool;
+static char logged[4096];
+static int cancel_now;
+
+static void capture_log(void *baton, int level, const char *msg)
+{
+    apr_size_t used = strlen(logged);
+
+    apr_snprintf(logged + used, sizeof(logged) - used, "%d:%s\n", level, msg);
+}
+
+static int is_cancelled(void *baton)
+{
+    return cancel_now;
+}
+
+static void setup(void)
+{
+    ck_assert_int_eq(apr_pool_create(&pool, NULL), APR_SUCCESS);
+    logged[0] = '\0';
+    cancel_now = 0;
+}
+
+static void teardown(void)
+{
+    apr_pool_destroy(pool);
+}
+
+static ssr_heap_opts_t opts_with(apr_size_t memory_limit)
+{
+    ssr_heap_opts_t o;
+    apr_array_header_t *env = apr_array_make(pool, 1, sizeof(ssr_kv_t));
+    ssr_kv_t *kv = apr_array_push(env);
+
+    kv->name = "GREETING";
+    kv->value = "hello";
+    memset(&o, 0, sizeof(o));
+    o.memory_limit = memory_limit;
+    o.env = env;
+    o.log = capture_log;
+    return o;
+}
+
+static apr_status_t compile(const char *src, ssr_bundle_t **b,
+                            const char **err)
+{
+    ssr_heap_opts_t o = opts_with(0);
+
+    return ssr_bundle_compile(pool, src, strlen(src), "/app/entry-server.js",
+                              &o, b, err);
+}
+
+static ssr_heap_t *heap_for(const char *src, apr_size_t memory_limit)
+{
+    ssr_bundle_t *b;
+    ssr_heap_t *h;
+    const char *err = NULL;
+    ssr_heap_opts_t o = opts_with(memory_limit);
+
+    ck_assert_msg(compile(src, &b, &err) == APR_SUCCESS, "compile: %s", err);
+    ck_assert_msg(ssr_heap_create(b, &o, pool, &h, &err) == APR_SUCCESS,
+                  "create: %s", err);
+    return h;
+}
+
+static void request(ssr_render_req_t *req, const char *url,
+                    apr_interval_time_t timeout)
+{
+    memset(req, 0, sizeof(*req));
+    req->url = url;
+    req->method = "GET";
+    req->path = "/x";
+    req->query = "a=1";
+    req->remote_addr = "127.0.0.1";
+    req->deadline = apr_time_now() + timeout;
+    req->cancelled = is_cancelled;
+    req->log = capture_log;
+}
+
+static ssr_render_status_e render(ssr_heap_t *h, const char *url,
+                                  apr_interval_time_t timeout,
+                                  ssr_render_result_t *res)
+{
+    ssr_render_req_t req;
+
+    request(&req, url, timeout);
+    ssr_heap_render(h, pool, &req, res);
+    return res->status;
+}
+
+#define ONE_SEC apr_time_from_sec(1)
+
+START_TEST(compile_syntax_error_is_reported)
+{
+    ssr_bundle_t *b = NULL;
+    const char *err = NULL;
+
+    ck_assert_int_ne(compile("module.exports.render = function ( {", &b, &err),
+                     APR_SUCCESS);
+    ck_assert_ptr_null(b);
+    ck_assert_ptr_nonnull(strstr(err, "SyntaxError"));
+}
+END_TEST
+
+START_TEST(compile_requires_render_export)
+{
+    ssr_bundle_t *b = NULL;
+    const char *err = NULL;
+
+    ck_assert_int_ne(compile("module.exports.other = 1;", &b, &err),
+                     APR_SUCCESS);
+    ck_assert_ptr_nonnull(strstr(err, "render"));
+}
+END_TEST
+
+START_TEST(compile_reports_top_level_throw)
+{
+    ssr_bundle_t *b = NULL;
+    const char *err = NULL;
+
+    ck_assert_int_ne(compile("throw new Error('top-level failure');", &b, &err),
+                     APR_SUCCESS);
+    ck_assert_ptr_nonnull(strstr(err, "top-level failure"));
+}
+END_TEST
+
+START_TEST(require_throws_a_clear_error)
+{
+    ssr_bundle_t *b = NULL;
+    const char *err = NULL;
+
+    ck_assert_int_ne(compile("var react = require('react');"
+                             "exports.render = function () { return ''; };",
+                             &b, &err), APR_SUCCESS);
+    ck_assert_ptr_nonnull(strstr(err, "require('react') is not available"));
+}
+END_TEST
+
+START_TEST(string_result_is_html)
+{
+    ssr_render_result_t res;
+    ssr_heap_t *h = heap_for("exports.render = function (url, m, ctx) {"
+                             "  return '<p>' + url + '|' + ctx.query + '|' +"
+                             "    ctx.method + '|' + (m === undefined) + '</p>';"
+                             "};", 0);
+
+    ck_assert_int_eq(render(h, "about", ONE_SEC, &res), SSR_RENDER_OK);
+    ck_assert_int_eq(res.is_object, 0);
+    ck_assert_str_eq(res.html, "<p>about|a=1|GET|true</p>");
+    ck_assert_ptr_null(res.head);
+    ck_assert(ssr_heap_reusable(h));
+    ssr_heap_destroy(h);
+}
+END_TEST
+
+START_TEST(object_result_fields)
+{
+    ssr_render_result_t res;
+    ssr_heap_t *h = heap_for(
+        "module.exports.render = function () {"
+        "  return { html: 'H', head: '<title>t</title>', status: 404,"
+        "    headers: { 'X-One': '1', 'Set-Cookie': ['a=1', 'b=2'] },"
+        "    redirect: { url: '/next', status: 301 } };"
+        "};", 0);
+
+    ck_assert_int_eq(render(h, "", ONE_SEC, &res), SSR_RENDER_OK);
+    ck_assert_int_eq(res.is_object, 1);
+    ck_assert_str_eq(res.html, "H");
+    ck_assert_str_eq(res.head, "<title>t</title>");
+    ck_assert(res.has_status && res.http_status == 404);
+    ck_assert_str_eq(res.redirect, "/next");
+    ck_assert(res.has_redirect_status && res.redirect_status == 301);
+    ck_assert_int_eq(res.headers->nelts, 3);
+    ck_assert_str_eq(APR_ARRAY_IDX(res.headers, 1, ssr_kv_t).name, "Set-Cookie");
+    ck_assert_str_eq(APR_ARRAY_IDX(res.headers, 2, ssr_kv_t).value, "b=2");
+    ssr_heap_destroy(h);
+}
+END_TEST
+
+START_TEST(promise_and_timers_are_driven)
+{
+    ssr_render_result_t res;
+    ssr_heap_t *h = heap_for(
+        "exports.render = function () {"
+        "  var order = [];"
+        "  queueMicrotask(function () { order.push('micro'); });"
+        "  return new Promise(function (resolve) {"
+        "    setTimeout(function () { order.push('t30'); resolve(order.join(',')); }, 30);"
+        "    setTimeout(function () { order.push('t5');"
+        "      Promise.resolve().then(function () { order.push('then'); }); }, 5);"
+        "  });"
+        "};", 0);
+    apr_time_t t0 = apr_time_now();
+
+    ck_assert_int_eq(render(h, "", ONE_SEC, &res), SSR_RENDER_OK);
+    ck_assert_str_eq(res.html, "micro,t5,then,t30");
+    /* Timers run in real time (Date.now() has 1 ms steps: allow for it). */
+    ck_assert_int_ge(apr_time_now() - t0, apr_time_from_msec(28));
+    ck_assert(ssr_heap_reusable(h));
+    ssr_heap_destroy(h);
+}
+END_TEST
+
+START_TEST(thrown_error_properties)
+{
+    ssr_render_result_t res;
+    ssr_heap_t *h = heap_for(
+        "exports.render = function () {"
+        "  var e = new Error('gone'); e.code = 'LOADER_REDIRECT';"
+        "  e.target = '/login'; e.status = 307;"
+        "  return Promise.reject(e);"
+        "};", 0);
+
+    ck_assert_int_eq(render(h, "", ONE_SEC, &res), SSR_RENDER_THREW);
+    ck_assert_str_eq(res.error_code, "LOADER_REDIRECT");
+    ck_assert_str_eq(res.error_target, "/login");
+    ck_assert(res.has_error_status && res.error_status == 307);
+    ck_assert_ptr_nonnull(strstr(res.error_message, "gone"));
+    /* A failed render never leaves its heap in service. */
+    ck_assert(!ssr_heap_reusable(h));
+    ssr_heap_destroy(h);
+}
+END_TEST
+
+START_TEST(infinite_loop_stops_at_deadline)
+{
+    ssr_render_result_t res;
+    ssr_heap_t *h = heap_for(
+        "exports.render = function () {"
+        "  for (;;) { try { while (true) {} } catch (e) { /* swallow */ } }"
+        "};", 0);
+    apr_time_t t0 = apr_time_now();
+
+    ck_assert_int_eq(render(h, "", apr_time_from_msec(200), &res),
+                     SSR_RENDER_TIMEOUT);
+    ck_assert_int_lt(apr_time_now() - t0, apr_time_from_msec(1500));
+    ck_assert(!ssr_heap_reusable(h));
+    ssr_heap_destroy(h);
+}
+END_TEST
+
+START_TEST(timer_spin_stops_at_deadline)
+{
+    ssr_render_result_t res;
+    ssr_heap_t *h = heap_for(
+        "exports.render = function () {"
+        "  return new Promise(function () {"
+        "    (function again() { setTimeout(again, 0); })();"
+        "  });"
+        "};", 0);
+
+    ck_assert_int_eq(render(h, "", apr_time_from_msec(200), &res),
+                     SSR_RENDER_TIMEOUT);
+    ssr_heap_destroy(h);
+}
+END_TEST
+
+START_TEST(memory_limit_fails_the_render)
+{
+    ssr_render_result_t res;
+    ssr_heap_t *h = heap_for(
+        "exports.render = function () {"
+        "  var keep = [];"
+        "  for (;;) { try { keep.push(new Array(4096).join('x') + keep.length); }"
+        "             catch (e) { /* try to carry on */ } }"
+        "};", 8 * 1024 * 1024);
+
+    ck_assert_int_eq(render(h, "", apr_time_from_sec(20), &res), SSR_RENDER_NOMEM);
+    ck_assert(!ssr_heap_reusable(h));
+    ck_assert_uint_le(ssr_heap_memory(h), 8 * 1024 * 1024);
+    ssr_heap_destroy(h);
+}
+END_TEST
+
+START_TEST(never_settling_promise_fails)
+{
+    ssr_render_result_t res;
+    ssr_heap_t *h = heap_for(
+        "exports.render = function () { return new Promise(function () {}); };",
+        0);
+    apr_time_t t0 = apr_time_now();
+
+    ck_assert_int_eq(render(h, "", apr_time_from_sec(5), &res),
+                     SSR_RENDER_UNSETTLED);
+    /* Nothing can settle it, so there is no point waiting for the deadline. */
+    ck_assert_int_lt(apr_time_now() - t0, apr_time_from_sec(1));
+    ssr_heap_destroy(h);
+}
+END_TEST
+
+START_TEST(pending_timers_retire_the_heap)
+{
+    ssr_render_result_t res;
+    ssr_heap_t *h = heap_for(
+        "exports.render = function () { setTimeout(function () {}, 10000);"
+        "  return 'ok'; };", 0);
+
+    ck_assert_int_eq(render(h, "", ONE_SEC, &res), SSR_RENDER_OK);
+    ck_assert_str_eq(res.html, "ok");
+    ck_assert(!ssr_heap_reusable(h));
+    ssr_heap_destroy(h);
+}
+END_TEST
+
+START_TEST(module_state_persists_in_one_heap)
+{
+    ssr_render_result_t res;
+    ssr_heap_t *h = heap_for(
+        "var n = 0; exports.render = function () { return 'n=' + (++n); };", 0);
+
+    render(h, "", ONE_SEC, &res);
+    render(h, "", ONE_SEC, &res);
+    ck_assert_str_eq(res.html, "n=2");
+    ck_assert_int_eq(ssr_heap_renders(h), 2);
+    ssr_heap_destroy(h);
+}
+END_TEST
+
+START_TEST(env_console_and_headers_reach_the_bundle)
+{
+    ssr_render_result_t res;
+    ssr_render_req_t req;
+    apr_array_header_t *hdrs = apr_array_make(pool, 1, sizeof(ssr_kv_t));
+    ssr_kv_t *kv = apr_array_push(hdrs);
+    ssr_heap_t *h = heap_for(
+        "exports.render = function (u, m, ctx) {"
+        "  console.warn('seen', ctx.headers['user-agent']);"
+        "  return process.env.GREETING + '/' + ctx.env.GREETING;"
+        "};", 0);
+
+    kv->name = "user-agent";
+    kv->value = "unit-test";
+    request(&req, "", ONE_SEC);
+    req.headers = hdrs;
+    ssr_heap_render(h, pool, &req, &res);
+    ck_assert_int_eq(res.status, SSR_RENDER_OK);
+    ck_assert_str_eq(res.html, "hello/hello");
+    ck_assert_ptr_nonnull(strstr(logged, "4:seen unit-test\n"));
+    ssr_heap_destroy(h);
+}
+END_TEST
+
+START_TEST(non_bmp_text_comes_out_as_utf8)
+{
+    ssr_render_result_t res;
+    ssr_heap_t *h = heap_for(
+        "exports.render = function () {"
+        "  return String.fromCharCode(0xD83D, 0xDE00) + '|' +"
+        "    String.fromCharCode(0xD800) + '|\\u00e9';"
+        "};", 0);
+
+    ck_assert_int_eq(render(h, "", ONE_SEC, &res), SSR_RENDER_OK);
+    /* U+1F600 as 4-byte UTF-8, a lone surrogate as U+FFFD (as Node). */
+    ck_assert_str_eq(res.html, "\xF0\x9F\x98\x80|\xEF\xBF\xBD|\xC3\xA9");
+    ck_assert_uint_eq(res.html_len, 4 + 1 + 3 + 1 + 2);
+    ssr_heap_destroy(h);
+}
+END_TEST
+
+START_TEST(cancellation_aborts_the_signal)
+{
+    ssr_render_result_t res;
+    ssr_heap_t *h = heap_for(
+        "exports.render = function (u, m, ctx) {"
+        "  return new Promise(function (resolve, reject) {"
+        "    var t = setTimeout(function () { resolve('late'); }, 5000);"
+        "    ctx.signal.addEventListener('abort', function () {"
+        "      clearTimeout(t); reject(ctx.signal.reason); });"
+        "  });"
+        "};", 0);
+    apr_time_t t0 = apr_time_now();
+
+    cancel_now = 1;
+    ck_assert_int_eq(render(h, "", apr_time_from_sec(10), &res),
+                     SSR_RENDER_ABORTED);
+    ck_assert_int_lt(apr_time_now() - t0, apr_time_from_sec(1));
+    ssr_heap_destroy(h);
+}
+END_TEST
+
+START_TEST(promise_combinators)
+{
+    ssr_render_result_t res;
+    ssr_heap_t *h = heap_for(
+        "exports.render = function () {"
+        "  return Promise.all([1, Promise.resolve(2),"
+        "      new Promise(function (r) { setTimeout(function () { r(3); }, 1); })])"
+        "    .then(function (a) {"
+        "      return Promise.allSettled([Promise.reject(new Error('x')), 4])"
+        "        .then(function (s) { return a.join('') + s[0].status + s[1].value; });"
+        "    })"
+        "    .then(function (v) { return Promise.race([v, new Promise(function () {})]); })"
+        "    .finally(function () {});"
+        "};", 0);
+
+    ck_assert_int_eq(render(h, "", ONE_SEC, &res), SSR_RENDER_OK);
+    ck_assert_str_eq(res.html, "123rejected4");
+    ssr_heap_destroy(h);
+}
+END_TEST
 
 Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
     TCase *tc = tcase_create("engine");
 
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, compile_syntax_error_is_reported);
+    tcase_add_test(tc, compile_requires_render_export);
+    tcase_add_test(tc, compile_reports_top_level_throw);
+    tcase_add_test(tc, require_throws_a_clear_error);
+    tcase_add_test(tc, string_result_is_html);
+    tcase_add_test(tc, object_result_fields);
+    tcase_add_test(tc, promise_and_timers_are_driven);
+    tcase_add_test(tc, thrown_error_properties);
+    tcase_add_test(tc, infinite_loop_stops_at_deadline);
+    tcase_add_test(tc, timer_spin_stops_at_deadline);
+    tcase_add_test(tc, memory_limit_fails_the_render);
+    tcase_add_test(tc, never_settling_promise_fails);
+    tcase_add_test(tc, pending_timers_retire_the_heap);
+    tcase_add_test(tc, module_state_persists_in_one_heap);
+    tcase_add_test(tc, env_console_and_headers_reach_the_bundle);
+    tcase_add_test(tc, non_bmp_text_comes_out_as_utf8);
+    tcase_add_test(tc, cancellation_aborts_the_signal);
+    tcase_add_test(tc, promise_combinators);
     suite_add_tcase(s, tc);
     return s;
 }
