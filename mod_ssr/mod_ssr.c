@@ -26,6 +26,7 @@
 #include "ssr_engine.h"
 #include "ssr_parse.h"
 #include "ssr_request.h"
+#include "ssr_stats.h"
 #include "ssr_tcache.h"
 #include "ssr_url.h"
 #include "ssr_version.h"
@@ -209,7 +210,8 @@ static int ssr_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
         return OK;
     }
-    if (ssr_tcache_post_config(pconf, s) != APR_SUCCESS) {
+    if (ssr_tcache_post_config(pconf, s) != APR_SUCCESS ||
+        ssr_stats_post_config(pconf, s) != APR_SUCCESS) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, APLOGNO(20001)
@@ -231,6 +233,7 @@ static void ssr_register_hooks(apr_pool_t *p)
     ap_hook_post_config(ssr_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(ssr_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(ssr_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ssr_stats_register_hooks(p);
 }
 
 AP_DECLARE_MODULE(ssr) = {

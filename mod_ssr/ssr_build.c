@@ -21,6 +21,7 @@
 #include <apr_strings.h>
 
 #include "ssr_build.h"
+#include "ssr_ratelimit.h"
 #include "ssr_tcache.h"
 
 APLOG_USE_MODULE(ssr);
@@ -39,6 +40,7 @@ struct ssr_app_t {
     int has_failed;
     ssr_build_sig_t failed;
     apr_uint32_t serial;
+    ssr_ratelimit_t failure_log;   /* under lock */
 };
 
 static apr_pool_t *ssr_apps_pool;
@@ -142,6 +144,17 @@ const ssr_heap_opts_t *ssr_app_heap_opts(const ssr_app_t *app)
 const char *ssr_app_key(const ssr_app_t *app)
 {
     return app->key;
+}
+
+int ssr_app_may_log_failure(ssr_app_t *app, int *held_back)
+{
+    int ok;
+
+    apr_thread_mutex_lock(app->lock);
+    ok = ssr_ratelimit_allow(&app->failure_log, apr_time_now(), SSR_LOG_BURST,
+                             SSR_LOG_WINDOW, held_back);
+    apr_thread_mutex_unlock(app->lock);
+    return ok;
 }
 
 /* --- generations ---------------------------------------------------------- */

@@ -50,6 +50,10 @@ const char *ssr_app_key(const ssr_app_t *app);
 ssr_gen_t *ssr_app_acquire(ssr_app_t *app, request_rec *r,
                            const ssr_dir_conf *conf);
 
+/* May one more render failure of this app be logged now?  *held_back:
+ * how many were not logged since the last one (see ssr_ratelimit.h). */
+int ssr_app_may_log_failure(ssr_app_t *app, int *held_back);
+
 /* Takes/drops a reference; the last drop of a retired generation frees it. */
 void ssr_gen_ref(ssr_gen_t *g);
 void ssr_gen_unref(ssr_gen_t *g);

@@ -662,14 +662,46 @@ static duk_ret_t duk__call_rt(duk_context *ctx, void *udata)
     return 1;
 }
 
+typedef struct {
+    const char *name;
+    const char *message;
+} duk__abort_reason;
+
+static const duk__abort_reason duk__client_gone = {
+    "AbortError", "the client disconnected"
+};
+static const duk__abort_reason duk__deadline = {
+    "TimeoutError", "the render passed its deadline (SSRTimeout)"
+};
+
 static duk_ret_t duk__abort(duk_context *ctx, void *udata)
 {
+    const duk__abort_reason *why = udata;
+
     duk__push_rt(ctx);
     duk_push_string(ctx, "abort");
-    duk_push_string(ctx, "client disconnected");
-    duk_call_prop(ctx, -3, 1);
+    duk_push_string(ctx, why->name);
+    duk_push_string(ctx, why->message);
+    duk_call_prop(ctx, -4, 2);
     duk_pop_2(ctx);
     return 0;
+}
+
+/* At the deadline, code waiting on context.signal gets a short grace to
+ * see the abort (and release what it holds) before the render is failed;
+ * the exec timeout check bounds the grace like any other JavaScript. */
+#define DUK__ABORT_GRACE apr_time_from_msec(50)
+
+static void duk__abort_at_deadline(ssr_heap_t *h)
+{
+    h->deadline = apr_time_now() + DUK__ABORT_GRACE;
+    if (duk_safe_call(h->ctx, duk__abort, (void *) &duk__deadline, 0, 1)
+        == DUK_EXEC_SUCCESS) {
+        duk_pop(h->ctx);
+        duk_safe_call(h->ctx, duk__call_rt, "step", 0, 1);
+    }
+    duk_pop(h->ctx);
+    h->timed_out = 1;
 }
 
 /* Maps a failed protected call to why it failed. */
@@ -747,7 +779,7 @@ static void duk__read_description(duk_context *ctx, apr_pool_t *p,
 }
 
 /* Sleeps until the next timer, the deadline, or the client leaving,
- * whichever is first.  Returns 0, or 1 if the deadline passed. */
+ * whichever is first.  Returns 1 when the deadline has come. */
 static int duk__wait(ssr_heap_t *h, const ssr_render_req_t *req,
                      double ms, int *aborted)
 {
@@ -757,7 +789,6 @@ static int duk__wait(ssr_heap_t *h, const ssr_render_req_t *req,
     while (now < until) {
         apr_interval_time_t slice = until - now;
         if (h->deadline && now >= h->deadline) {
-            h->timed_out = 1;
             return 1;
         }
         if (h->deadline && now + slice > h->deadline) {
@@ -772,11 +803,7 @@ static int duk__wait(ssr_heap_t *h, const ssr_render_req_t *req,
         }
         now = apr_time_now();
     }
-    if (h->deadline && now >= h->deadline) {
-        h->timed_out = 1;
-        return 1;
-    }
-    return 0;
+    return h->deadline && now >= h->deadline;
 }
 
 /* Runs the event loop until the render settles, fails or runs out of
@@ -801,7 +828,7 @@ static int duk__drive(ssr_heap_t *h, apr_pool_t *p,
         }
         if (!*aborted && req->cancelled && req->cancelled(req->cancel_baton)) {
             *aborted = 1;
-            duk_safe_call(ctx, duk__abort, NULL, 0, 1);
+            duk_safe_call(ctx, duk__abort, (void *) &duk__client_gone, 0, 1);
             duk_pop(ctx);
             continue;
         }
@@ -812,6 +839,7 @@ static int duk__drive(ssr_heap_t *h, apr_pool_t *p,
             return 1;
         }
         if (duk__wait(h, req, next, aborted)) {
+            duk__abort_at_deadline(h);
             duk__fail(h, p, res);
             return 1;
         }

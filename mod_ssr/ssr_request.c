@@ -21,7 +21,9 @@
 #include "ssr_config.h"
 #include "ssr_heaps.h"
 #include "ssr_request.h"
+#include "ssr_ratelimit.h"
 #include "ssr_result.h"
+#include "ssr_stats.h"
 #include "ssr_url.h"
 
 APLOG_USE_MODULE(ssr);
@@ -122,11 +124,43 @@ static void ssr_log_console(void *baton, int level, const char *msg)
     ap_log_rerror(APLOG_MARK, level, 0, r, APLOGNO(20050) "console: %s", msg);
 }
 
+/* Watching for the client to go away during a render.  httpd itself only
+ * notices on the next write; a render can take seconds, so the socket is
+ * polled for end-of-file (at most every SSR_CLIENT_POLL). */
+#define SSR_CLIENT_POLL apr_time_from_msec(10)
+
+typedef struct {
+    request_rec *r;
+    apr_socket_t *csd;       /* NULL: cannot be watched (e.g. HTTP/2) */
+    apr_time_t next_poll;
+} ssr_client_watch;
+
+static void ssr_client_watch_init(request_rec *r, ssr_client_watch *w)
+{
+    w->r = r;
+    w->csd = r->connection->master ? NULL : ap_get_conn_socket(r->connection);
+    w->next_poll = 0;
+}
+
 static int ssr_client_gone(void *baton)
 {
-    request_rec *r = baton;
+    ssr_client_watch *w = baton;
+    apr_time_t now;
+    int eof = 0;
 
-    return r->connection->aborted;
+    if (w->r->connection->aborted) {
+        return 1;
+    }
+    now = apr_time_now();
+    if (w->csd == NULL || now < w->next_poll) {
+        return 0;
+    }
+    w->next_poll = now + SSR_CLIENT_POLL;
+    if (apr_socket_atreadeof(w->csd, &eof) == APR_SUCCESS && eof) {
+        w->r->connection->aborted = 1;
+        return 1;
+    }
+    return 0;
 }
 
 /* Request headers with lower-case names; repeated headers are joined with
@@ -158,7 +192,7 @@ static apr_array_header_t *ssr_request_headers(request_rec *r)
 
 static void ssr_render_input(request_rec *r, const ssr_dir_conf *conf,
                              const ssr_gen_t *gen, const char *url,
-                             ssr_render_req_t *req)
+                             ssr_client_watch *watch, ssr_render_req_t *req)
 {
     memset(req, 0, sizeof(*req));
     req->url = url;
@@ -171,7 +205,7 @@ static void ssr_render_input(request_rec *r, const ssr_dir_conf *conf,
     req->headers = ssr_request_headers(r);
     req->deadline = apr_time_now() + ssr_conf_timeout(conf);
     req->cancelled = ssr_client_gone;
-    req->cancel_baton = r;
+    req->cancel_baton = watch;
     req->log = ssr_log_console;
     req->log_baton = r;
 }
@@ -302,23 +336,66 @@ static void ssr_log_plan_drop(void *baton, int level, const char *msg)
     ap_log_rerror(APLOG_MARK, level, 0, r, APLOGNO(20052) "%s", msg);
 }
 
-static int ssr_render_failed(request_rec *r, const ssr_dir_conf *conf,
-                             const ssr_gen_t *gen, const char *why)
+/* The render's own account of a failure, stack included, for the log. */
+static const char *ssr_failure_text(const ssr_render_result_t *res,
+                                    const ssr_plan_t *plan)
 {
+    if (res->status == SSR_RENDER_THREW && res->error_stack) {
+        return res->error_stack;
+    }
+    if (plan && plan->why) {
+        return plan->why;
+    }
+    return res->detail ? res->detail : "unknown error";
+}
+
+static void ssr_log_failure(request_rec *r, ssr_app_t *app, const char *why)
+{
+    int held_back = 0;
+
+    if (!ssr_app_may_log_failure(app, &held_back)) {
+        return;
+    }
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(20053)
-                  "render of %s failed: %s", r->unparsed_uri,
-                  why ? why : "unknown error");
+                  "render of %s failed: %s", r->unparsed_uri, why);
+    if (held_back > 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(20057)
+                      "%d more render failures of this app were not logged "
+                      "(at most %d are logged per %d s)", held_back,
+                      SSR_LOG_BURST, (int) apr_time_sec(SSR_LOG_WINDOW));
+    }
+}
+
+static int ssr_render_failed(request_rec *r, ssr_app_t *app,
+                             const ssr_dir_conf *conf, const ssr_gen_t *gen,
+                             const char *why)
+{
+    ssr_stats_add(SSR_STAT_FAILURES);
+    ssr_log_failure(r, app, why);
     if (gen && ssr_conf_fallback(conf) == SSR_FALLBACK_CSR) {
+        ssr_stats_add(SSR_STAT_FALLBACKS);
         return ssr_send_fallback(r, gen);
     }
     return HTTP_INTERNAL_SERVER_ERROR;
 }
 
-static int ssr_respond(request_rec *r, const ssr_dir_conf *conf,
-                       const ssr_gen_t *gen, const ssr_render_result_t *res)
+static int ssr_respond(request_rec *r, ssr_app_t *app,
+                       const ssr_dir_conf *conf, const ssr_gen_t *gen,
+                       const ssr_render_result_t *res)
 {
     ssr_plan_t plan;
 
+    if (res->status == SSR_RENDER_ABORTED) {
+        ssr_stats_add(SSR_STAT_ABORTED);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, APLOGNO(20056)
+                      "render of %s aborted: the client went away after "
+                      "%" APR_TIME_T_FMT " ms", r->unparsed_uri,
+                      apr_time_as_msec(res->elapsed));
+        return DONE;
+    }
+    if (res->status == SSR_RENDER_NOMEM) {
+        ssr_stats_add(SSR_STAT_MEMORY);
+    }
     ssr_plan_result(r->pool, res, &plan, ssr_log_plan_drop, r);
     switch (plan.kind) {
     case SSR_PLAN_PAGE:
@@ -326,13 +403,21 @@ static int ssr_respond(request_rec *r, const ssr_dir_conf *conf,
     case SSR_PLAN_REDIRECT:
         return ssr_send_redirect(r, &plan, res->elapsed);
     case SSR_PLAN_STATUS:
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, APLOGNO(20054)
-                      "render of %s answered %d%s%s", r->unparsed_uri,
-                      plan.status, plan.why ? ": " : "",
-                      plan.why ? plan.why : "");
+        if (res->status == SSR_RENDER_TIMEOUT) {
+            ssr_stats_add(SSR_STAT_TIMEOUTS);
+            ssr_stats_add(SSR_STAT_FAILURES);
+            ssr_log_failure(r, app, ssr_failure_text(res, &plan));
+        }
+        else {
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, APLOGNO(20054)
+                          "render of %s answered %d%s%s", r->unparsed_uri,
+                          plan.status, plan.why ? ": " : "",
+                          plan.why ? plan.why : "");
+        }
         return plan.status;
     default:
-        return ssr_render_failed(r, conf, gen, plan.why);
+        return ssr_render_failed(r, app, conf, gen,
+                                 ssr_failure_text(res, &plan));
     }
 }
 
@@ -341,23 +426,37 @@ static int ssr_respond(request_rec *r, const ssr_dir_conf *conf,
 static int ssr_render(request_rec *r, const ssr_dir_conf *conf,
                       const char *template_path, const char *url)
 {
-    ssr_app_t *app = ssr_app_for(r, conf, template_path);
-    ssr_gen_t *gen = ssr_app_acquire(app, r, conf);
+    ssr_app_t *app;
+    ssr_gen_t *gen;
     ssr_lease_t *lease;
+    ssr_client_watch watch;
     ssr_render_req_t req;
     ssr_render_result_t res;
 
+    ssr_client_watch_init(r, &watch);
+    if (ssr_client_gone(&watch)) {
+        /* Nobody is waiting for this page: run no JavaScript for it. */
+        ssr_stats_add(SSR_STAT_NOT_STARTED);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, APLOGNO(20058)
+                      "client went away before the render of %s; not "
+                      "rendered", r->unparsed_uri);
+        return DONE;
+    }
+    app = ssr_app_for(r, conf, template_path);
+    gen = ssr_app_acquire(app, r, conf);
     if (gen == NULL) {
         return HTTP_SERVICE_UNAVAILABLE;
     }
     lease = ssr_heap_lease(r, app, gen, conf);
     if (lease == NULL) {
-        return ssr_render_failed(r, conf, gen, "no heap could be created");
+        return ssr_render_failed(r, app, conf, gen,
+                                 "no heap could be created");
     }
-    ssr_render_input(r, conf, gen, url, &req);
+    ssr_stats_add(SSR_STAT_RENDERS);
+    ssr_render_input(r, conf, gen, url, &watch, &req);
     ssr_heap_render(ssr_lease_heap(lease), r->pool, &req, &res);
     ssr_heap_return(r, lease);
-    return ssr_respond(r, conf, gen, &res);
+    return ssr_respond(r, app, conf, gen, &res);
 }
 
 int ssr_handler(request_rec *r)

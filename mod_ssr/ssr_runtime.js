@@ -736,9 +736,11 @@ return {
         var d = t.when - Date.now();
         return d > 0 ? d : 0;
     },
-    abort: function (message) {
+    /* Aborts the render's context.signal: name is 'AbortError' (the client
+     * went away) or 'TimeoutError' (the deadline passed). */
+    abort: function (name, message) {
         if (current) {
-            current.ctrl.abort(domError('AbortError', message));
+            current.ctrl.abort(domError(name, message));
         }
     },
     /* The settled render as plain fields the engine can read. */

@@ -12,5 +12,6 @@ Suite *template_suite(void);
 Suite *result_suite(void);
 Suite *reload_suite(void);
 Suite *engine_suite(void);
+Suite *ratelimit_suite(void);
 
 #endif /* CHECK_SUITES_H */
