@@ -11,6 +11,24 @@ cd "$root"
 echo "test: make check"
 status=0
 make check VERBOSE=1 || status=$?
+
+# One closing line over every runner: Check's "Checks: N, Failures: F,
+# Errors: E" and node:test's "# pass N" / "# fail N" (once per MPM).
+passed=0
+failed=0
+if [ -f tests/unit/check_ssr.log ]; then
+    read -r c f e < <(sed -n 's/.*Checks: \([0-9]*\), Failures: \([0-9]*\), Errors: \([0-9]*\).*/\1 \2 \3/p' \
+        tests/unit/check_ssr.log | tail -n 1; echo) || true
+    passed=$((passed + ${c:-0} - ${f:-0} - ${e:-0}))
+    failed=$((failed + ${f:-0} + ${e:-0}))
+fi
+if [ -f tests/integration/run.sh.log ]; then
+    p=$(awk '/^# pass [0-9]+$/ { n += $3 } END { print n + 0 }' tests/integration/run.sh.log)
+    f=$(awk '/^# fail [0-9]+$/ { n += $3 } END { print n + 0 }' tests/integration/run.sh.log)
+    passed=$((passed + ${p:-0}))
+    failed=$((failed + ${f:-0}))
+fi
+echo "tests: $passed passed, $failed failed"
 if [ "$status" -eq 0 ]; then
     echo "test: all tests passed"
 else
