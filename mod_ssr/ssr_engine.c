@@ -7,6 +7,7 @@
  * declared dead (fatal error) can still be freed without calling into it.
  */
 #include <setjmp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -187,11 +188,14 @@ static void duk__fatal(void *udata, const char *msg)
 {
     ssr_heap_t *h = udata;
 
+    char text[256];
+
     h->dead = 1;
     if (h->log) {
-        /* msg is Duktape's own static text: logging it allocates nothing
-         * from the broken heap. */
-        h->log(h->log_baton, SSR_LOG_ERR, msg ? msg : "fatal error");
+        /* Nothing here may allocate from the broken heap. */
+        snprintf(text, sizeof(text), "Duktape fatal error, heap dropped: %s",
+                 msg ? msg : "(no message)");
+        h->log(h->log_baton, SSR_LOG_ERR, text);
     }
     if (h->fatal_jmp) {
         longjmp(*h->fatal_jmp, 1);
