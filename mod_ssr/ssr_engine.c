@@ -46,7 +46,8 @@ struct ssr_heap_t {
     ssr_heap_opts_t opts;
     duk__block *blocks;          /* every live allocation */
     apr_size_t used;
-    int refusals;                /* allocations refused in a row */
+    int refusals;                /* allocations refused (this render) */
+    unsigned alloc_ticks;        /* allocations, for the deadline check */
     int over_limit;              /* over the limit even after GC */
     apr_time_t deadline;         /* 0 = none */
     int timed_out;
@@ -83,22 +84,54 @@ static void duk__unlink(ssr_heap_t *h, duk__block *b)
     }
 }
 
-/* Duktape answers a refused allocation with a garbage collection and a
- * retry, several times.  Only when refusals keep coming after that is the
- * heap really over its limit; from then on the exec timeout check stops
- * the code, so a try/catch in the bundle cannot keep it going. */
-#define DUK__REFUSALS_BEFORE_LIMIT 3
+/* Duktape answers a refused allocation with up to 10 garbage collections,
+ * retrying after each, then throws a RangeError the bundle can catch -- and
+ * a bundle that catches it and allocates again spends seconds in rounds of
+ * collections.  So once the allocations of one render have been refused
+ * about three times over (each round is 11 attempts), the heap is over its
+ * limit for good and the render is stopped right there.  The heap is
+ * dropped without calling into it again, the same way as after a fatal
+ * error: this allocator knows every block to free. */
+#define DUK__REFUSALS_MAX (3 * (1 + 10))
+#define DUK__JMP_FATAL 1
+#define DUK__JMP_OVER_LIMIT 2
 
 static int duk__refuse(ssr_heap_t *h)
 {
-    if (++h->refusals >= DUK__REFUSALS_BEFORE_LIMIT) {
+    if (++h->refusals >= DUK__REFUSALS_MAX) {
         h->over_limit = 1;
+        if (h->fatal_jmp) {
+            h->dead = 1;
+            longjmp(*h->fatal_jmp, DUK__JMP_OVER_LIMIT);
+        }
     }
     return 0;
 }
 
+/* The exec timeout check runs every 256K bytecode instructions, which is a
+ * few milliseconds of plain JavaScript but can be seconds when each
+ * instruction is a long native call (joining a huge array, say).  Such
+ * calls allocate, so the allocator also looks at the clock (every 64
+ * allocations) and stops a render that is well past its deadline, the same
+ * way as one over its memory limit. */
+#define DUK__DEADLINE_SLACK apr_time_from_msec(100)
+#define DUK__JMP_DEADLINE 3
+
+static void duk__check_deadline(ssr_heap_t *h)
+{
+    if (h->deadline == 0 || (++h->alloc_ticks & 63) != 0 || !h->fatal_jmp) {
+        return;
+    }
+    if (apr_time_now() > h->deadline + DUK__DEADLINE_SLACK) {
+        h->timed_out = 1;
+        h->dead = 1;
+        longjmp(*h->fatal_jmp, DUK__JMP_DEADLINE);
+    }
+}
+
 static int duk__admit(ssr_heap_t *h, size_t more)
 {
+    duk__check_deadline(h);
     if (h->opts.memory_limit && h->used + more > h->opts.memory_limit) {
         return duk__refuse(h);
     }
@@ -118,7 +151,6 @@ static void *duk__alloc(void *udata, duk_size_t size)
         duk__refuse(h);
         return NULL;
     }
-    h->refusals = 0;
     b->size = size;
     duk__link(h, b);
     h->used += size;
@@ -162,7 +194,6 @@ static void *duk__realloc(void *udata, void *ptr, duk_size_t size)
         duk__refuse(h);
         return NULL;
     }
-    h->refusals = 0;
     h->used = h->used - nb->size + size;
     nb->size = size;
     duk__link(h, nb);
@@ -198,7 +229,7 @@ static void duk__fatal(void *udata, const char *msg)
         h->log(h->log_baton, SSR_LOG_ERR, text);
     }
     if (h->fatal_jmp) {
-        longjmp(*h->fatal_jmp, 1);
+        longjmp(*h->fatal_jmp, DUK__JMP_FATAL);
     }
     /* Only reachable if Duktape is entered outside our guarded calls, which
      * this file never does. */
@@ -434,7 +465,10 @@ apr_status_t ssr_heap_create(const ssr_bundle_t *b, const ssr_heap_opts_t *opts,
     limit = opts->eval_timeout > 0 ? opts->eval_timeout
                                    : DUK__DEFAULT_EVAL_TIMEOUT;
     if (setjmp(jb)) {
-        *err = "Duktape fatal error while evaluating the bundle";
+        *err = h->timed_out ? "evaluating the bundle took too long"
+             : h->over_limit ? "evaluating the bundle reached the memory "
+                               "limit (SSRMemoryLimit)"
+             : "Duktape fatal error while evaluating the bundle";
         ssr_heap_destroy(h);
         return APR_EGENERAL;
     }
@@ -876,13 +910,25 @@ apr_status_t ssr_heap_render(ssr_heap_t *h, apr_pool_t *p,
         return APR_EGENERAL;
     }
     h->renders++;
+    h->refusals = 0;
     h->log = req->log ? req->log : h->opts.log;
     h->log_baton = req->log ? req->log_baton : h->opts.log_baton;
     h->deadline = req->deadline;
 
     if (setjmp(jb)) {
-        res->status = SSR_RENDER_FATAL;
-        res->detail = "Duktape fatal error during the render";
+        if (h->timed_out) {
+            res->status = SSR_RENDER_TIMEOUT;
+            res->detail = "the render passed its deadline (SSRTimeout)";
+        }
+        else if (h->over_limit) {
+            res->status = SSR_RENDER_NOMEM;
+            res->detail = "the render reached the heap's memory limit "
+                          "(SSRMemoryLimit)";
+        }
+        else {
+            res->status = SSR_RENDER_FATAL;
+            res->detail = "Duktape fatal error during the render";
+        }
         res->elapsed = apr_time_now() - start;
         h->fatal_jmp = NULL;
         return APR_EGENERAL;

@@ -269,6 +269,25 @@ START_TEST(timer_spin_stops_at_deadline)
 }
 END_TEST
 
+START_TEST(long_native_calls_stop_near_the_deadline)
+{
+    ssr_render_result_t res;
+    /* Each join is one bytecode instruction that runs for milliseconds:
+     * the instruction-count check alone would let this run for seconds. */
+    ssr_heap_t *h = heap_for(
+        "exports.render = function () {"
+        "  for (;;) { new Array(100000).join('x'); }"
+        "};", 0);
+    apr_time_t t0 = apr_time_now();
+
+    ck_assert_int_eq(render(h, "", apr_time_from_msec(200), &res),
+                     SSR_RENDER_TIMEOUT);
+    ck_assert_int_lt(apr_time_now() - t0, apr_time_from_msec(1000));
+    ck_assert(!ssr_heap_reusable(h));
+    ssr_heap_destroy(h);
+}
+END_TEST
+
 START_TEST(memory_limit_fails_the_render)
 {
     ssr_render_result_t res;
@@ -279,7 +298,12 @@ START_TEST(memory_limit_fails_the_render)
         "             catch (e) { /* try to carry on */ } }"
         "};", 8 * 1024 * 1024);
 
+    apr_time_t t0 = apr_time_now();
+
     ck_assert_int_eq(render(h, "", apr_time_from_sec(20), &res), SSR_RENDER_NOMEM);
+    /* Stopped once Duktape's collections cannot help, not after rounds of
+     * caught RangeErrors. */
+    ck_assert_int_lt(apr_time_now() - t0, apr_time_from_sec(2));
     ck_assert(!ssr_heap_reusable(h));
     ck_assert_uint_le(ssr_heap_memory(h), 8 * 1024 * 1024);
     ssr_heap_destroy(h);
@@ -430,6 +454,7 @@ Suite *engine_suite(void)
     tcase_add_test(tc, thrown_error_properties);
     tcase_add_test(tc, infinite_loop_stops_at_deadline);
     tcase_add_test(tc, timer_spin_stops_at_deadline);
+    tcase_add_test(tc, long_native_calls_stop_near_the_deadline);
     tcase_add_test(tc, memory_limit_fails_the_render);
     tcase_add_test(tc, never_settling_promise_fails);
     tcase_add_test(tc, pending_timers_retire_the_heap);
