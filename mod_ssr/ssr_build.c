@@ -204,21 +204,8 @@ static apr_status_t ssr_read_file(apr_pool_t *p, const char *path,
                                   char **data, apr_size_t *len,
                                   const char **err)
 {
-    apr_file_t *f;
-    apr_finfo_t fi;
-    apr_status_t rv;
+    apr_status_t rv = ssr_file_read(p, path, data, len);
 
-    rv = apr_file_open(&f, path, APR_FOPEN_READ | APR_FOPEN_BINARY, 0, p);
-    if (rv == APR_SUCCESS) {
-        rv = apr_file_info_get(&fi, APR_FINFO_SIZE, f);
-        if (rv == APR_SUCCESS) {
-            *len = (apr_size_t) fi.size;
-            *data = apr_palloc(p, *len + 1);
-            rv = apr_file_read_full(f, *data, *len, NULL);
-            (*data)[*len] = '\0';
-        }
-        apr_file_close(f);
-    }
     if (rv != APR_SUCCESS) {
         *err = apr_psprintf(p, "cannot read %s: %pm", path, &rv);
     }

@@ -742,19 +742,27 @@ static void duk__abort_at_deadline(ssr_heap_t *h)
     h->timed_out = 1;
 }
 
-/* Maps a failed protected call to why it failed. */
-static void duk__fail(ssr_heap_t *h, apr_pool_t *p, ssr_render_result_t *res)
+/* Fills res when the render was stopped by a limit; 0 if it was not. */
+static int duk__stopped_by_limit(const ssr_heap_t *h, ssr_render_result_t *res)
 {
     if (h->timed_out) {
         res->status = SSR_RENDER_TIMEOUT;
         res->detail = "the render passed its deadline (SSRTimeout)";
+        return 1;
     }
-    else if (h->over_limit) {
+    if (h->over_limit) {
         res->status = SSR_RENDER_NOMEM;
         res->detail = "the render reached the heap's memory limit "
                       "(SSRMemoryLimit)";
+        return 1;
     }
-    else {
+    return 0;
+}
+
+/* Maps a failed protected call to why it failed. */
+static void duk__fail(ssr_heap_t *h, apr_pool_t *p, ssr_render_result_t *res)
+{
+    if (!duk__stopped_by_limit(h, res)) {
         res->status = SSR_RENDER_THREW;
         res->error_message = duk__error_text(h->ctx, p);
         res->detail = res->error_message;
@@ -916,16 +924,7 @@ apr_status_t ssr_heap_render(ssr_heap_t *h, apr_pool_t *p,
     h->deadline = req->deadline;
 
     if (setjmp(jb)) {
-        if (h->timed_out) {
-            res->status = SSR_RENDER_TIMEOUT;
-            res->detail = "the render passed its deadline (SSRTimeout)";
-        }
-        else if (h->over_limit) {
-            res->status = SSR_RENDER_NOMEM;
-            res->detail = "the render reached the heap's memory limit "
-                          "(SSRMemoryLimit)";
-        }
-        else {
+        if (!duk__stopped_by_limit(h, res)) {
             res->status = SSR_RENDER_FATAL;
             res->detail = "Duktape fatal error during the render";
         }

@@ -1,6 +1,7 @@
 /*
  * ssr_reload.c -- when to look for a new build and when to load it.
  */
+#include <apr_file_io.h>
 #include <apr_pools.h>
 
 #include "ssr_reload.h"
@@ -131,4 +132,26 @@ const char *ssr_build_id(apr_pool_t *p, const ssr_build_sig_t *sig)
     }
     id[17] = '\0';
     return id;
+}
+
+apr_status_t ssr_file_read(apr_pool_t *p, const char *path, char **data,
+                           apr_size_t *len)
+{
+    apr_file_t *f;
+    apr_finfo_t fi;
+    apr_status_t rv;
+
+    rv = apr_file_open(&f, path, APR_FOPEN_READ | APR_FOPEN_BINARY, 0, p);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    rv = apr_file_info_get(&fi, APR_FINFO_SIZE, f);
+    if (rv == APR_SUCCESS) {
+        *len = (apr_size_t) fi.size;
+        *data = apr_palloc(p, *len + 1);
+        rv = apr_file_read_full(f, *data, *len, NULL);
+        (*data)[*len] = '\0';
+    }
+    apr_file_close(f);
+    return rv;
 }

@@ -11,6 +11,7 @@
 #include <apr.h>
 #include <apr_time.h>
 #include <apr_file_info.h>
+#include <apr_pools.h>
 
 typedef struct {
     int present;
@@ -48,6 +49,10 @@ typedef enum {
 ssr_reload_e ssr_reload_decide(const ssr_build_sig_t *current,
                                const ssr_build_sig_t *failed,
                                const ssr_build_sig_t *seen, apr_time_t now);
+
+/* Reads a whole build file into p (NUL-terminated, *len without it). */
+apr_status_t ssr_file_read(apr_pool_t *p, const char *path, char **data,
+                           apr_size_t *len);
 
 /* A short printable id for a build ("b" + hex), stable for equal sigs. */
 const char *ssr_build_id(apr_pool_t *p, const ssr_build_sig_t *sig);

@@ -93,35 +93,13 @@ static int ssr_tcache_sig_equal(const ssr_file_sig_t *a,
            a->size == b->size && a->inode == b->inode;
 }
 
-static apr_status_t ssr_tcache_read(apr_pool_t *p, const char *path,
-                                    char **data, apr_size_t *len)
-{
-    apr_file_t *f;
-    apr_finfo_t fi;
-    apr_status_t rv;
-
-    rv = apr_file_open(&f, path, APR_FOPEN_READ | APR_FOPEN_BINARY, 0, p);
-    if (rv != APR_SUCCESS) {
-        return rv;
-    }
-    rv = apr_file_info_get(&fi, APR_FINFO_SIZE, f);
-    if (rv == APR_SUCCESS) {
-        *len = (apr_size_t) fi.size;
-        *data = apr_palloc(p, *len + 1);
-        rv = apr_file_read_full(f, *data, *len, NULL);
-        (*data)[*len] = '\0';
-    }
-    apr_file_close(f);
-    return rv;
-}
-
 /* Reads and splits the file into p. */
 static apr_status_t ssr_tcache_load(apr_pool_t *p, const char *path,
                                     ssr_template_t *t, const char **err)
 {
     char *data;
     apr_size_t len;
-    apr_status_t rv = ssr_tcache_read(p, path, &data, &len);
+    apr_status_t rv = ssr_file_read(p, path, &data, &len);
 
     if (rv != APR_SUCCESS) {
         *err = apr_psprintf(p, "cannot read the template %s: %pm", path, &rv);

@@ -19,6 +19,7 @@
 
 #include "ssr_engine.h"
 #include "ssr_parse.h"
+#include "ssr_reload.h"
 #include "ssr_url.h"
 #include "ssr_result.h"
 #include "ssr_template.h"
@@ -165,28 +166,6 @@ static int cli_parse(apr_pool_t *p, int argc, const char *const *argv,
     return 1;
 }
 
-static apr_status_t cli_read(apr_pool_t *p, const char *path, char **data,
-                             apr_size_t *len)
-{
-    apr_file_t *f;
-    apr_finfo_t fi;
-    apr_status_t rv;
-
-    rv = apr_file_open(&f, path, APR_FOPEN_READ | APR_FOPEN_BINARY, 0, p);
-    if (rv != APR_SUCCESS) {
-        return rv;
-    }
-    rv = apr_file_info_get(&fi, APR_FINFO_SIZE, f);
-    if (rv == APR_SUCCESS) {
-        *len = (apr_size_t) fi.size;
-        *data = apr_palloc(p, *len + 1);
-        rv = apr_file_read_full(f, *data, *len, NULL);
-        (*data)[*len] = '\0';
-    }
-    apr_file_close(f);
-    return rv;
-}
-
 /* Splits "/path?query" into context.path and context.query. */
 static void cli_request(apr_pool_t *p, const cli_opts *o, const char *manifest,
                         apr_size_t manifest_len, ssr_render_req_t *req)
@@ -300,11 +279,11 @@ int main(int argc, const char *const *argv)
     if (!cli_parse(p, argc, argv, &o)) {
         return 2;
     }
-    if (cli_read(p, o.bundle, &src, &src_len) != APR_SUCCESS) {
+    if (ssr_file_read(p, o.bundle, &src, &src_len) != APR_SUCCESS) {
         return cli_fail(o.bundle, "cannot read the bundle");
     }
     if (o.template_path) {
-        if (cli_read(p, o.template_path, &tpl_bytes, &tpl_len) != APR_SUCCESS) {
+        if (ssr_file_read(p, o.template_path, &tpl_bytes, &tpl_len) != APR_SUCCESS) {
             return cli_fail(o.template_path, "cannot read the template");
         }
         if (ssr_template_split(&tpl, tpl_bytes, tpl_len, &err) != APR_SUCCESS) {
@@ -312,7 +291,7 @@ int main(int argc, const char *const *argv)
         }
     }
     if (o.manifest_path &&
-        cli_read(p, o.manifest_path, &manifest, &manifest_len) != APR_SUCCESS) {
+        ssr_file_read(p, o.manifest_path, &manifest, &manifest_len) != APR_SUCCESS) {
         return cli_fail(o.manifest_path, "cannot read the manifest");
     }
     if (ssr_render_url(p, o.url, o.base) == NULL) {
