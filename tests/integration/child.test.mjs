@@ -37,7 +37,7 @@ describe(`child processes survive failing renders (${MPM})`, () => {
     assert.ok(!CRASH.test(h.errorLog()), h.explain(null, 'a child crashed'));
   }
 
-  it(`has ${MPM === 'event' ? 1 : 2} child process(es)`, () => {
+  it(`has ${MPM !== 'prefork' ? 1 : 2} child process(es)`, () => {
     assert.equal(pids.length, h.expectedChildren, `children: ${pids}`);
   });
 

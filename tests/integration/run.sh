@@ -1,6 +1,6 @@
 #!/bin/sh
 # Integration tests: start a real Apache httpd on 127.0.0.1 with the built
-# mod_ssr and talk HTTP to it, once per MPM (event, prefork).
+# mod_ssr and talk HTTP to it, once per MPM (event, worker, prefork).
 #
 # Run by `make check` (automake TESTS) with MOD_SSR_SO, APACHE2, NODE,
 # APXS_LIBEXECDIR, SSR_TEST_SRCDIR and SSR_RENDER in the environment; can
@@ -33,7 +33,7 @@ APACHE2=${APACHE2:-}
 [ -x "$APACHE2" ] || fail "httpd binary not found at $APACHE2 (install apache2, or configure with APACHE2=...)"
 
 APXS_LIBEXECDIR=${APXS_LIBEXECDIR:-/usr/lib/apache2/modules}
-for m in mpm_event mpm_prefork authz_core mime dir; do
+for m in mpm_event mpm_worker mpm_prefork authz_core mime dir; do
   [ -f "$APXS_LIBEXECDIR/mod_$m.so" ] || fail "httpd module mod_$m.so not found in $APXS_LIBEXECDIR"
 done
 
@@ -112,7 +112,7 @@ trap 'exit 130' INT TERM
 
 echo "integration tests: httpd $APACHE2, module $MOD_SSR_SO, node $("$NODE" --version)"
 status=0
-for mpm in ${SSR_MPMS:-event prefork}; do
+for mpm in ${SSR_MPMS:-event worker prefork}; do
   echo "=== integration tests, MPM $mpm ==="
   # shellcheck disable=SC2086
   SSR_MPM=$mpm $limit "$NODE" --test --test-concurrency=1 --test-timeout=60000 --test-force-exit \

@@ -5,7 +5,7 @@
 //   MOD_SSR_SO       absolute path of the built mod_ssr.so
 //   APACHE2          the httpd binary (empty -> /usr/sbin/apache2)
 //   APXS_LIBEXECDIR  where the httpd modules live (/usr/lib/apache2/modules)
-//   SSR_MPM          event | prefork (set by run.sh; default event)
+//   SSR_MPM          event | worker | prefork (set by run.sh; default event)
 //   SSR_KEEP_TMP     if set, temp dirs (configs, error logs) are kept
 //
 // Only 127.0.0.1 is ever used.
@@ -28,8 +28,8 @@ export const MPM = process.env.SSR_MPM || 'event';
 export const IS_ROOT = typeof process.getuid === 'function' && process.getuid() === 0;
 export const HOST = '127.0.0.1';
 
-if (MPM !== 'event' && MPM !== 'prefork') {
-  throw new Error(`SSR_MPM must be "event" or "prefork", not ${JSON.stringify(MPM)}`);
+if (MPM !== 'event' && MPM !== 'worker' && MPM !== 'prefork') {
+  throw new Error(`SSR_MPM must be "event", "worker" or "prefork", not ${JSON.stringify(MPM)}`);
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -141,11 +141,11 @@ export function fixture(rel) {
 // ---------------------------------------------------------------------------
 
 // limits:
-//   'default'        event: 1 process x 4 threads; prefork: 2 processes
-//   'single-process' event: 1 process x 4 threads; prefork: 1 process
+//   'default'        event, worker: 1 process x 4 threads; prefork: 2 processes
+//   'single-process' event, worker: 1 process x 4 threads; prefork: 1 process
 //   'single-worker'  one worker thread in one process (requests serialised)
 function mpmLimits(mpm, limits) {
-  if (mpm === 'event') {
+  if (mpm !== 'prefork') {
     const threads = limits === 'single-worker' ? 1 : 4;
     return [
       'StartServers 1',
@@ -293,7 +293,7 @@ export async function startHttpd({
     confPath,
     logPath,
     mpm,
-    expectedChildren: mpm === 'event' ? 1 : (limits === 'default' ? 2 : 1),
+    expectedChildren: mpm !== 'prefork' ? 1 : (limits === 'default' ? 2 : 1),
     url: (p = '/') => `http://${HOST}:${port}${p}`,
     errorLog,
     // Current end of the error log, to read only what comes after it.
