@@ -1,0 +1,84 @@
+import type { Plugin } from 'vite';
+
+export interface ModSsrOptions {
+  /**
+   * The SSR entry, relative to the Vite root. Default: the first of
+   * src/entry-server.{tsx,ts,jsx,js,mts,mjs} that exists.
+   */
+  entry?: string;
+  /**
+   * Where `vite build` writes: `<outDir>/client` (the client build, with
+   * .vite/ssr-manifest.json) and `<outDir>/server/entry-server.js`.
+   * Default: 'dist'. `environments.client.build.outDir` /
+   * `environments.ssr.build.outDir` in the Vite config take precedence.
+   */
+  outDir?: string;
+  /** The client build's directory. Default: `<outDir>/client`. */
+  clientOutDir?: string;
+  /** The server bundle's directory. Default: `<outDir>/server`. */
+  serverOutDir?: string;
+  /**
+   * The `ssr-render` program used to check that the built bundle loads and
+   * renders '/' in mod_ssr's engine. Default: $MOD_SSR_RENDER, else
+   * `ssr-render` on PATH; if none is found the check is skipped with a
+   * warning. `false` turns the check off.
+   */
+  ssrRender?: string | false;
+  /** Time limit of the engine check, in ms. Default: 60000. */
+  ssrRenderTimeout?: number;
+  /**
+   * Write an httpd configuration snippet for the built app: `true` for
+   * `<outDir>/mod_ssr.conf`, or a path relative to the Vite root.
+   */
+  apacheConfig?: boolean | string;
+  /**
+   * Minify the server bundle. Default: false (as Vite's SSR builds). The
+   * bundle is compiled once per build, so this mostly saves memory.
+   */
+  minify?: boolean | 'oxc' | 'terser' | 'esbuild';
+  /**
+   * Babel targets for the server bundle. Default: { ie: '11' } (ES5 syntax,
+   * polyfills for what ES5.1 engines lack).
+   */
+  targets?: string | string[] | Record<string, string>;
+  /**
+   * Resolve conditions for packages in the server bundle.
+   * Default: ['module', 'worker', 'browser', 'development|production'].
+   */
+  conditions?: string[];
+  polyfills?: {
+    /** core-js modules (names or RegExps) never to add. */
+    exclude?: Array<string | RegExp>;
+    /** core-js modules to add even when the code does not seem to use them. */
+    include?: Array<string | RegExp>;
+    /**
+     * Keep Duktape's native Array, RegExp, String and typed-array methods
+     * that core-js would otherwise replace for spec corners (species,
+     * sticky regexps at run time, ...). Default: true (twice as fast).
+     */
+    trustNative?: boolean;
+  };
+}
+
+/** vite-plugin-mod-ssr: builds a Vite SSR app for mod_ssr. */
+export default function modSsr(options?: ModSsrOptions): Plugin[];
+export { modSsr };
+
+/** Where the engine check finds ssr-render. */
+export function findSsrRender(
+  option?: string | false,
+  env?: Record<string, string | undefined>,
+): { path: string | null; why?: string; explicit?: string };
+
+/** The SSRBase value for a Vite `base`. */
+export function ssrBaseFor(base: string): string;
+
+/** The text of the httpd snippet. */
+export function apacheConfigText(app: {
+  clientDir: string;
+  bundle: string;
+  template: string;
+  manifest?: string | null;
+  base: string;
+  name?: string;
+}): string;

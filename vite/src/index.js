@@ -1,0 +1,584 @@
+/*
+ * vite-plugin-mod-ssr: builds a normal Vite SSR app for mod_ssr.
+ *
+ * One `vite build` produces
+ *   <outDir>/client/                 the client build, with .vite/ssr-manifest.json
+ *   <outDir>/server/entry-server.js  the SSR bundle in mod_ssr's format: one
+ *                                    self-contained CommonJS script in ES5
+ *                                    (Duktape 2.7), module.exports.render
+ * and optionally a ready httpd snippet.
+ *
+ * How the server bundle is made:
+ *   - the `ssr` environment is built for a web-worker-like target: every
+ *     dependency is bundled (ssr.noExternal), packages resolve with the
+ *     worker/browser conditions (so react-dom/server is its non-Node build),
+ *     process.env.NODE_ENV is "production", output is one CommonJS chunk;
+ *   - every module is run through Babel (preset-env, ES5 targets) with
+ *     core-js `useBuiltIns: 'usage'`: the polyfill imports Babel adds are
+ *     resolved to this package's core-js and bundled like any import;
+ *   - the final chunk gets the runtime shims (MessageChannel, ...) and one
+ *     more Babel pass for what the bundler itself added, then is checked to
+ *     parse as ES5;
+ *   - after writing, the bundle is run in mod_ssr's engine (`ssr-render`)
+ *     for '/', when that program can be found.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import babel from '@babel/core';
+import presetEnv from '@babel/preset-env';
+import * as acorn from 'acorn';
+
+const require = createRequire(import.meta.url);
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+const PLUGIN = 'vite-plugin-mod-ssr';
+const CORE_JS_DIR = path.dirname(require.resolve('core-js/package.json'));
+const CORE_JS_VERSION = require('core-js/package.json').version.split('.').slice(0, 2).join('.');
+const RUNTIME_SHIM = fs.readFileSync(path.join(here, 'runtime-shim.js'), 'utf8');
+
+/* What Babel compiles down to. Duktape 2.7 is ES5.1; IE 11 is the browser
+ * target whose syntax level is ES5 and whose built-in gaps are the closest
+ * to Duktape's (no Map/Set/WeakMap worth the name, no Array.from, ...). */
+const DEFAULT_TARGETS = { ie: '11' };
+
+/* Globals mod_ssr's host runtime provides itself: core-js must not replace
+ * them (its Promise would take over the host's, which the engine drives). */
+const HOST_PROVIDED = [
+  'es.promise',
+  'es.promise.finally',
+  'es.promise.all-settled',
+  'es.promise.any',
+  'es.global-this',
+  'web.queue-microtask',
+  'web.timers',
+  'web.immediate',
+];
+
+/* Built-ins Duktape 2.7 implements, where core-js's feature tests would
+ * still replace the native with a JavaScript one for spec corners that
+ * server rendering does not meet: @@species on arrays, lengths beyond
+ * 2^32-1, sticky/dotAll/named-group regexps created at run time (regexp
+ * *literals* with dotAll or named groups are compiled away by Babel; sticky
+ * ones are not), typed-array constructors taking iterables. With core-js's
+ * versions React renders at half the speed (measured with ssr-render), so
+ * by default the natives are kept (`polyfills: { trustNative: false }`
+ * takes core-js's full versions). The RegExp symbol methods core-js would
+ * have added come from runtime-shim.js instead. */
+const DUKTAPE_NATIVE = [
+  'es.array.push', 'es.array.unshift',
+  'es.array.concat', 'es.array.filter', 'es.array.map', 'es.array.slice', 'es.array.splice',
+  'es.regexp.constructor', 'es.regexp.exec', 'es.regexp.test', 'es.regexp.dot-all', 'es.regexp.sticky',
+  'es.regexp.to-string',
+  'es.string.match', 'es.string.replace', 'es.string.search', 'es.string.split',
+  /^es\.typed-array\.(?:int|uint|float)\d+(?:-clamped)?-array$/,
+  'es.array-buffer.constructor',
+];
+
+/* Resolve conditions for packages in the server bundle: the worker/browser
+ * builds, which need no Node built-ins. */
+const SERVER_CONDITIONS = ['module', 'worker', 'browser', 'development|production'];
+
+const SERVER_ENTRY_CANDIDATES = [
+  'src/entry-server.tsx', 'src/entry-server.ts', 'src/entry-server.jsx',
+  'src/entry-server.js', 'src/entry-server.mts', 'src/entry-server.mjs',
+];
+
+const JS_LIKE = /\.(?:[cm]?[jt]sx?|vue|svelte|astro|marko)$/;
+
+/* Regexp literals Duktape cannot compile, which would make the whole
+ * bundle fail to load: lookbehind assertions and the `d` flag (Babel
+ * compiles named groups, `s`, `u`, `v` and `y` away, but not these). They
+ * become `new RegExp(...)`, so the bundle loads and only code that uses
+ * one fails, when it runs; the build warns about each module. */
+function duktapeRegexpPlugin({ types: t }) {
+  return {
+    name: 'mod-ssr-duktape-regexps',
+    visitor: {
+      RegExpLiteral(p, state) {
+        const { pattern, flags } = p.node;
+        const lookbehind = /\(\?<[=!]/.test(pattern);
+        if (!lookbehind && !flags.includes('d')) return;
+        const why = lookbehind ? 'a lookbehind assertion' : 'the d flag';
+        const list = state.file.metadata.modSsrRegexps || (state.file.metadata.modSsrRegexps = []);
+        const line = p.node.loc ? p.node.loc.start.line : '?';
+        list.push(`/${pattern}/${flags} (line ${line}: ${why})`);
+        p.replaceWith(t.newExpression(t.identifier('RegExp'),
+          [t.stringLiteral(pattern), t.stringLiteral(flags)]));
+      },
+    },
+  };
+}
+
+function cleanId(id) {
+  return id.replace(/[?#].*$/, '');
+}
+
+function display(file) {
+  const rel = path.relative(process.cwd(), file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
+}
+
+function isInside(file, dir) {
+  const rel = path.relative(dir, file);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+}
+
+/** Finds a program: an explicit path, MOD_SSR_RENDER, or `ssr-render` on PATH. */
+export function findSsrRender(option, env = process.env) {
+  if (option === false) return { path: null, why: 'disabled (ssrRender: false)' };
+  if (typeof option === 'string' && option !== '') {
+    return { path: path.resolve(option), explicit: 'the ssrRender option' };
+  }
+  if (env.MOD_SSR_RENDER) {
+    return { path: path.resolve(env.MOD_SSR_RENDER), explicit: 'MOD_SSR_RENDER' };
+  }
+  for (const dir of (env.PATH || '').split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, 'ssr-render');
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      if (fs.statSync(candidate).isFile()) return { path: candidate };
+    } catch {
+      /* not here */
+    }
+  }
+  return { path: null, why: 'ssr-render not found (set the ssrRender option or MOD_SSR_RENDER, or put it on PATH)' };
+}
+
+/** The SSRBase value for a Vite `base`. */
+export function ssrBaseFor(base) {
+  if (typeof base !== 'string' || !base.startsWith('/')) return '/';
+  let b = base.replace(/[?#].*$/, '');
+  if (!b.endsWith('/')) b += '/';
+  return b;
+}
+
+function apacheQuote(value) {
+  return '"' + String(value).replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"';
+}
+
+/** The text of a ready httpd snippet for the built app. */
+export function apacheConfigText({ clientDir, bundle, template, manifest, base, name }) {
+  const ssrBase = ssrBaseFor(base);
+  const lines = [
+    `# mod_ssr configuration${name ? ' for ' + name : ''}, written by ${PLUGIN}.`,
+    '# Include it in a <VirtualHost> (or the main server config) of an httpd',
+    '# that loads mod_ssr (LoadModule ssr_module .../mod_ssr.so).',
+    '',
+  ];
+  const ssr = [
+    'SSREngine On',
+    `SSRBundle ${apacheQuote(bundle)}`,
+    `SSRTemplate ${apacheQuote(template)}`,
+  ];
+  if (manifest) ssr.push(`SSRManifest ${apacheQuote(manifest)}`);
+  ssr.push(`SSRBase ${ssrBase}`);
+  if (ssrBase === '/') {
+    lines.push(
+      `DocumentRoot ${apacheQuote(clientDir)}`,
+      `<Directory ${apacheQuote(clientDir)}>`,
+      '    Require all granted',
+      '</Directory>',
+      '',
+      ...ssr,
+    );
+  } else {
+    lines.push(
+      `# The app's Vite base is ${ssrBase}: its client build is mounted there.`,
+      `Alias ${ssrBase} ${apacheQuote(clientDir + '/')}`,
+      `<Directory ${apacheQuote(clientDir)}>`,
+      '    Require all granted',
+      '</Directory>',
+      `<Location ${ssrBase}>`,
+      ...ssr.map((l) => '    ' + l),
+      '</Location>',
+    );
+  }
+  return lines.join('\n') + '\n';
+}
+
+function es5Check(code, fileName) {
+  try {
+    acorn.parse(code, { ecmaVersion: 5, sourceType: 'script', locations: true });
+    return null;
+  } catch (e) {
+    const line = e.loc ? code.split('\n')[e.loc.line - 1] || '' : '';
+    const col = e.loc ? e.loc.column : 0;
+    const from = Math.max(0, col - 60);
+    return `${fileName} is not ES5 (${e.message}):\n  ${line.slice(from, col + 60)}\n  ${' '.repeat(col - from)}^`;
+  }
+}
+
+/* Puts the runtime shims (already ES5) after the chunk's directive
+ * prologue, so that "use strict" stays in force, and shifts the map. */
+function insertShim(code, map) {
+  const m = /^(?:\s*(?:'use strict'|"use strict");?[^\S\n]*\n)?/.exec(code);
+  const prologue = m[0];
+  const shim = RUNTIME_SHIM.endsWith('\n') ? RUNTIME_SHIM : RUNTIME_SHIM + '\n';
+  const out = prologue + shim + code.slice(prologue.length);
+  if (!map) return { code: out, map: null };
+  const at = (prologue.match(/\n/g) || []).length;
+  const shimLines = (shim.match(/\n/g) || []).length;
+  const lines = map.mappings.split(';');
+  lines.splice(at, 0, ...new Array(shimLines).fill(''));
+  return { code: out, map: { ...map, mappings: lines.join(';') } };
+}
+
+function runSsrRender(bin, args, timeoutMs) {
+  return new Promise((resolve) => {
+    execFile(bin, args, { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        resolve({
+          code: error ? (typeof error.code === 'number' ? error.code : null) : 0,
+          signal: error && error.signal,
+          spawnError: error && typeof error.code === 'string' ? error : null,
+          stdout, stderr,
+        });
+      });
+  });
+}
+
+/**
+ * @param {import('../index.d.ts').ModSsrOptions} [options]
+ * @returns {import('vite').Plugin[]}
+ */
+export default function modSsr(options = {}) {
+  const targets = options.targets || DEFAULT_TARGETS;
+  const exclude = [
+    ...HOST_PROVIDED,
+    ...(options.polyfills?.trustNative === false ? [] : DUKTAPE_NATIVE),
+    ...(options.polyfills?.exclude || []),
+  ];
+  const include = options.polyfills?.include || [];
+  const outBase = options.outDir || 'dist';
+
+  let appMode = false;       /* one `vite build` builds client and server */
+  let root = process.cwd();
+  let clientOutDir = null;   /* absolute, when known */
+  let serverOutDir = null;
+  let wantMaps = false;
+  let minified = false;
+  let logger = null;
+  let resolvedBase = '/';
+  let entryRel = null;
+
+  const babelModuleOptions = (filename) => ({
+    babelrc: false,
+    configFile: false,
+    browserslistConfigFile: false,
+    filename,
+    sourceType: 'unambiguous',
+    sourceMaps: wantMaps,
+    compact: false,
+    plugins: [duktapeRegexpPlugin],
+    presets: [[presetEnv, {
+      targets,
+      ignoreBrowserslistConfig: true,
+      modules: false,
+      useBuiltIns: 'usage',
+      corejs: { version: CORE_JS_VERSION, proposals: false },
+      exclude,
+      include,
+    }]],
+  });
+
+  const babelChunkOptions = (filename) => ({
+    babelrc: false,
+    configFile: false,
+    browserslistConfigFile: false,
+    filename,
+    sourceType: 'script',
+    sourceMaps: wantMaps,
+    compact: minified,
+    minified,
+    comments: !minified,
+    presets: [[presetEnv, {
+      targets,
+      ignoreBrowserslistConfig: true,
+      modules: false,
+      useBuiltIns: false,
+    }]],
+  });
+
+  const configPlugin = {
+    name: `${PLUGIN}:config`,
+    enforce: 'pre',
+    config(userConfig, env) {
+      if (env.command !== 'build') return;
+
+      root = path.resolve(userConfig.root || process.cwd());
+      appMode = !env.isSsrBuild;
+
+      let entry = options.entry;
+      if (!entry) {
+        entry = SERVER_ENTRY_CANDIDATES.find((f) => fs.existsSync(path.join(root, f)));
+      }
+      entryRel = entry || null;
+
+      const ssrOutput = { format: 'cjs', exports: 'named' };
+      if (appMode) ssrOutput.entryFileNames = 'entry-server.js';
+
+      const userSsrBuild = userConfig.environments?.ssr?.build || {};
+      const userClientBuild = userConfig.environments?.client?.build || {};
+      const ssrBuild = {
+        copyPublicDir: false,
+        minify: userSsrBuild.minify ?? options.minify ?? false,
+        emptyOutDir: true,
+        rollupOptions: { output: ssrOutput },
+      };
+      /* `vite build --ssr <entry>` (the standard template's build:server)
+       * names its entry itself */
+      if (entry && !(env.isSsrBuild && typeof userConfig.build?.ssr === 'string')) {
+        ssrBuild.rollupOptions.input = { 'entry-server': path.resolve(root, entry) };
+      }
+      if (appMode) {
+        ssrBuild.outDir = userSsrBuild.outDir || options.serverOutDir || path.posix.join(outBase, 'server');
+        /* ssr: true makes the legacy single-environment flags consistent */
+        ssrBuild.ssr = true;
+      }
+
+      const out = {
+        ssr: {
+          target: 'webworker',
+          noExternal: true,
+          resolve: {
+            conditions: options.conditions || SERVER_CONDITIONS,
+            externalConditions: options.conditions || SERVER_CONDITIONS,
+          },
+        },
+        environments: {
+          ssr: {
+            build: ssrBuild,
+            define: {
+              'process.env.NODE_ENV': JSON.stringify('production'),
+            },
+          },
+        },
+      };
+      if (appMode) {
+        /* the client first: the engine check renders into its template */
+        out.environments = {
+          client: {
+            build: {
+              outDir: userClientBuild.outDir || options.clientOutDir || path.posix.join(outBase, 'client'),
+              ssrManifest: userClientBuild.ssrManifest ?? userConfig.build?.ssrManifest ?? true,
+            },
+          },
+          ssr: out.environments.ssr,
+        };
+        if (!userConfig.builder) {
+          out.builder = {
+            async buildApp(builder) {
+              const envs = builder.environments;
+              const order = ['client', 'ssr', ...Object.keys(envs).filter((n) => n !== 'client' && n !== 'ssr')];
+              for (const name of order) {
+                if (envs[name] && !envs[name].isBuilt) await builder.build(envs[name]);
+              }
+            },
+          };
+        }
+      }
+      return out;
+    },
+    configResolved(config) {
+      if (config.command !== 'build') return;
+      logger = config.logger;
+      resolvedBase = config.base;
+      root = config.root;
+      const envs = config.environments || {};
+      if (appMode) {
+        clientOutDir = path.resolve(root, envs.client?.build?.outDir || path.join(outBase, 'client'));
+        serverOutDir = path.resolve(root, envs.ssr?.build?.outDir || path.join(outBase, 'server'));
+      } else {
+        serverOutDir = path.resolve(root, config.build.outDir);
+        /* the standard template builds the client into a sibling directory */
+        const sibling = path.join(path.dirname(serverOutDir), 'client');
+        clientOutDir = fs.existsSync(sibling) ? sibling : null;
+      }
+      if (!entryRel && !config.build.ssr) {
+        logger.warn(`[${PLUGIN}] no server entry found (looked for ${SERVER_ENTRY_CANDIDATES.join(', ')}); ` +
+          'set the `entry` option');
+      }
+    },
+  };
+
+  const serverPlugin = {
+    name: `${PLUGIN}:server`,
+    applyToEnvironment(environment) {
+      return environment.name === 'ssr' && environment.config.command === 'build';
+    },
+    configResolved(config) {
+      wantMaps = !!config.build?.sourcemap;
+      minified = !!config.environments?.ssr?.build?.minify;
+    },
+
+    /* The polyfill imports Babel adds name core-js: bundle this package's. */
+    resolveId: {
+      order: 'pre',
+      async handler(source, importer, resolveOptions) {
+        if (source !== 'core-js' && !source.startsWith('core-js/')) return null;
+        const rel = source === 'core-js' ? 'index.js' : source.slice('core-js/'.length);
+        let file = path.join(CORE_JS_DIR, rel);
+        if (!path.extname(file)) file += '.js';
+        /* the other resolvers still see it: with Rollup, @rollup/plugin-commonjs
+         * must wrap an ES module's import of CommonJS code */
+        const resolved = await this.resolve(file, importer, { ...resolveOptions, skipSelf: true });
+        return resolved || file;
+      },
+    },
+
+    /* Only one chunk: dynamic imports are inlined (Rollup's and Rolldown's
+     * spelling of it differ). */
+    outputOptions(output) {
+      if (this.meta && this.meta.rolldownVersion) {
+        if (output.codeSplitting === undefined) return { ...output, codeSplitting: false };
+      } else if (output.inlineDynamicImports === undefined) {
+        return { ...output, inlineDynamicImports: true };
+      }
+      return null;
+    },
+
+    /* Every module, the app's and its dependencies': ES5 syntax plus imports
+     * of the core-js polyfills its code uses. */
+    transform: {
+      order: 'post',
+      async handler(code, id) {
+        const file = cleanId(id);
+        /* virtual modules: the bundler's runtime helpers and the like (the
+         * pass over the whole chunk makes them ES5) */
+        if (file.startsWith('\0') || !JS_LIKE.test(file)) return null;
+        if (isInside(file, CORE_JS_DIR)) return null;
+        let result;
+        try {
+          result = await babel.transformAsync(code, babelModuleOptions(file));
+        } catch (e) {
+          this.error(`Babel could not compile ${file} to ES5: ${e.message}`);
+        }
+        if (!result) return null;
+        const regexps = result.metadata && result.metadata.modSsrRegexps;
+        if (regexps && regexps.length) {
+          this.warn(`${display(file)}: regexps Duktape cannot compile, ` +
+            `made lazy (they throw SyntaxError when the code creating them runs): ${regexps.join(', ')}`);
+        }
+        return { code: result.code, map: result.map || null };
+      },
+    },
+
+    /* The whole chunk, after the bundler (and any minifier, which may print
+     * ES2015 shorthands) is done with it: the runtime shims, then ES5 for what
+     * the bundler added, then a check that the result is ES5. */
+    generateBundle: {
+      order: 'post',
+      async handler(outputOptions, bundle) {
+        const chunks = Object.values(bundle).filter((f) => f.type === 'chunk');
+        if (chunks.length !== 1) {
+          this.error(`the server build must be one file, but it has ${chunks.length} chunks ` +
+            `(${chunks.map((c) => c.fileName).join(', ')})`);
+        }
+        const chunk = chunks[0];
+        if (outputOptions.format !== 'cjs') {
+          this.error(`the server bundle must be CommonJS, not '${outputOptions.format}' ` +
+            '(do not set build.rollupOptions.output.format for the ssr environment)');
+        }
+        if (!chunk.exports.includes('render')) {
+          this.error(`the server entry ${chunk.facadeModuleId || chunk.fileName} ` +
+            'does not export a `render` function');
+        }
+        let result;
+        try {
+          result = await babel.transformAsync(chunk.code, {
+            ...babelChunkOptions(chunk.fileName),
+            inputSourceMap: wantMaps && chunk.map ? chunk.map : undefined,
+          });
+        } catch (e) {
+          this.error(`Babel could not compile the server bundle to ES5: ${e.message}`);
+        }
+        const withShim = insertShim(result.code, result.map);
+        const problem = es5Check(withShim.code, chunk.fileName);
+        if (problem) this.error(`${problem}`);
+        chunk.code = withShim.code;
+        if (wantMaps && withShim.map) chunk.map = withShim.map;
+
+        const packageRequires = [];
+        const re = /\brequire\(\s*["']([^"'./][^"']*)["']\s*\)/g;
+        let m;
+        while ((m = re.exec(chunk.code)) !== null) packageRequires.push(m[1]);
+        if (packageRequires.length > 0) {
+          this.warn(`the server bundle still requires ${[...new Set(packageRequires)].join(', ')}: ` +
+            'mod_ssr has no require(), these calls will throw when they run');
+        }
+      },
+    },
+
+    async writeBundle(outputOptions, bundle) {
+      const chunk = Object.values(bundle).find((f) => f.type === 'chunk');
+      const dir = outputOptions.dir ? path.resolve(root, outputOptions.dir) : serverOutDir;
+      const bundleFile = path.join(dir, chunk.fileName);
+      const template = clientOutDir && fs.existsSync(path.join(clientOutDir, 'index.html'))
+        ? path.join(clientOutDir, 'index.html') : null;
+      const manifestFile = clientOutDir && fs.existsSync(path.join(clientOutDir, '.vite', 'ssr-manifest.json'))
+        ? path.join(clientOutDir, '.vite', 'ssr-manifest.json') : null;
+
+      await checkInEngine.call(this, bundleFile, template, manifestFile);
+
+      if (options.apacheConfig) {
+        if (!clientOutDir || !template) {
+          this.warn(`apacheConfig: no client build found next to ${dir}; snippet not written`);
+          return;
+        }
+        const file = path.resolve(root, options.apacheConfig === true
+          ? path.join(outBase, 'mod_ssr.conf') : options.apacheConfig);
+        let name;
+        try {
+          name = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).name;
+        } catch {
+          name = undefined;
+        }
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, apacheConfigText({
+          clientDir: clientOutDir, bundle: bundleFile, template, manifest: manifestFile,
+          base: resolvedBase, name,
+        }));
+        (logger || console).info(`[${PLUGIN}] httpd config written to ${display(file)}`);
+      }
+    },
+  };
+
+  async function checkInEngine(bundleFile, template, manifestFile) {
+    const found = findSsrRender(options.ssrRender);
+    if (!found.path) {
+      if (options.ssrRender !== false) {
+        this.warn(`engine check skipped: ${found.why}`);
+      }
+      return;
+    }
+    if (!fs.existsSync(found.path)) {
+      this.error(`ssr-render not found at ${found.path} (from ${found.explicit})`);
+    }
+    const args = ['--bundle', bundleFile, '--base', ssrBaseFor(resolvedBase), '--quiet'];
+    if (template) args.push('--template', template);
+    if (manifestFile) args.push('--manifest', manifestFile);
+    args.push(ssrBaseFor(resolvedBase));
+    const r = await runSsrRender(found.path, args, options.ssrRenderTimeout || 60000);
+    if (r.spawnError) {
+      this.error(`could not run ${found.path}: ${r.spawnError.message}`);
+    }
+    if (r.code !== 0) {
+      const what = r.code === 2 ? 'does not load in mod_ssr\'s engine'
+        : r.code === 1 ? 'loads, but rendering ' + ssrBaseFor(resolvedBase) + ' failed in mod_ssr\'s engine'
+          : `made ssr-render fail (${r.signal ? 'signal ' + r.signal : 'exit ' + r.code})`;
+      this.error(`the server bundle ${display(bundleFile)} ${what}:\n` +
+        (r.stderr || '').trim() + `\n(checked with: ${found.path} ${args.join(' ')})`);
+    }
+    const status = /^status: (.*)$/m.exec(r.stderr || '');
+    (logger || console).info(`[${PLUGIN}] engine check: ${ssrBaseFor(resolvedBase)} renders in ssr-render` +
+      (status ? ` (status ${status[1]})` : ''));
+  }
+
+  return [configPlugin, serverPlugin];
+}
+
+export { modSsr };

@@ -1,0 +1,99 @@
+// Builds the fixture app with the plugin and checks the server bundle is
+// what mod_ssr loads: one ES5 CommonJS script, dependencies inlined (their
+// worker builds), exporting render, rendering the same in Node and in
+// mod_ssr's engine; plus the httpd snippet.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import * as acorn from 'acorn';
+import { makeFixture, buildFixture, runInNode, locateSsrRender, runSsrRender } from '../testing/fixture.js';
+
+const ssrRender = locateSsrRender();
+let root;
+let built;
+
+before(async () => {
+  root = makeFixture();
+  built = await buildFixture(root, { ssrRender: ssrRender || false, apacheConfig: true });
+});
+
+after(() => {
+  if (root) fs.rmSync(root, { recursive: true, force: true });
+});
+
+const bundlePath = () => path.join(root, 'dist/server/entry-server.js');
+
+test('one vite build writes the client build, the SSR manifest and the server bundle', () => {
+  assert.ok(fs.existsSync(path.join(root, 'dist/client/index.html')));
+  assert.ok(fs.existsSync(path.join(root, 'dist/client/.vite/ssr-manifest.json')));
+  const assets = fs.readdirSync(path.join(root, 'dist/client/assets'));
+  assert.ok(assets.some((f) => f.endsWith('.js')), 'client JS');
+  assert.deepEqual(fs.readdirSync(path.join(root, 'dist/server')), ['entry-server.js']);
+});
+
+test('the server bundle is ES5 (parses with acorn ecmaVersion 5)', () => {
+  const code = fs.readFileSync(bundlePath(), 'utf8');
+  assert.doesNotThrow(() => acorn.parse(code, { ecmaVersion: 5, sourceType: 'script' }));
+});
+
+test('the server bundle is CommonJS with every package inlined', () => {
+  const code = fs.readFileSync(bundlePath(), 'utf8');
+  assert.doesNotMatch(code, /^\s*(import|export)\s/m);
+  assert.match(code, /exports\.render\s*=/);
+  const requires = [...code.matchAll(/\brequire\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1]);
+  assert.deepEqual(requires, [], 'no require() of anything');
+  assert.doesNotMatch(code, /node build/, 'the Node build of the dependency is not used');
+  assert.match(code, /worker build/);
+  assert.doesNotMatch(code, /process\.env\.NODE_ENV/, 'NODE_ENV is replaced');
+  assert.deepEqual(built.warnings.filter((w) => /requires/.test(w)), []);
+});
+
+test('the bundle exports render and renders in Node with a throwing require', async () => {
+  const out = await runInNode(bundlePath(), 'about?x=1', '{}');
+  assert.equal(out.head, '<title>worker build &quot;ok&quot;</title>');
+  assert.match(out.html, /<li title="Äpfel &amp; &lt;Birnen&gt;">Äpfel &amp; &lt;Birnen&gt;: 9 \[fruit\|local\]<\/li>/);
+  assert.match(out.html, /<li title="Ghost &quot;👻&quot;">/);
+  assert.match(out.html, / ; production ; function ; url=about\?x=1 ; manifest=string<\/p>$/);
+  assert.match(out.html, /\{&quot;fruit&quot;:2,&quot;local&quot;:1\} ; 2024\/05 ; timer ; async ; true ; 007 ; a\/b\/c ; &lt;1&gt;&lt;2&gt; ; 0,2,4 ; a1b2 ; true ; 1 ;/);
+});
+
+test('the bundle renders the same bytes in mod_ssr\'s engine (ssr-render)', { skip: !ssrRender && 'ssr-render not found' }, async () => {
+  const template = fs.readFileSync(path.join(root, 'dist/client/index.html'), 'utf8');
+  const manifest = path.join(root, 'dist/client/.vite/ssr-manifest.json');
+  const r = runSsrRender(ssrRender, ['--bundle', bundlePath(), '--template', path.join(root, 'dist/client/index.html'),
+    '--manifest', manifest, '/about?x=1']);
+  assert.equal(r.status, 0, r.stderr);
+  const node = await runInNode(bundlePath(), 'about?x=1', fs.readFileSync(manifest, 'utf8'));
+  const expected = template.replace('<!--app-head-->', () => node.head).replace('<!--app-html-->', () => node.html);
+  assert.equal(r.stdout, expected);
+  assert.equal(built.warnings.filter((w) => /engine check/.test(w)).length, 0);
+});
+
+test('a regexp Duktape cannot compile does not stop the bundle loading', async () => {
+  assert.ok(built.warnings.some((w) => /fixture-dep\/worker\.js: regexps Duktape cannot compile.*\(\?<=a\)b/.test(w)),
+    built.warnings.join('\n'));
+  assert.equal((await runInNode(bundlePath(), 'lookbehind')).html, 'ac');
+  if (ssrRender) {
+    const r = runSsrRender(ssrRender, ['--bundle', bundlePath(), '/lookbehind']);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /SyntaxError/);
+  }
+});
+
+test('the httpd snippet points at the build', () => {
+  const conf = fs.readFileSync(path.join(root, 'dist/mod_ssr.conf'), 'utf8');
+  const client = path.join(root, 'dist/client');
+  const lines = conf.split('\n').filter((l) => l && !l.startsWith('#'));
+  assert.deepEqual(lines, [
+    `DocumentRoot "${client}"`,
+    `<Directory "${client}">`,
+    '    Require all granted',
+    '</Directory>',
+    'SSREngine On',
+    `SSRBundle "${path.join(root, 'dist/server/entry-server.js')}"`,
+    `SSRTemplate "${path.join(client, 'index.html')}"`,
+    `SSRManifest "${path.join(client, '.vite/ssr-manifest.json')}"`,
+    'SSRBase /',
+  ]);
+});
