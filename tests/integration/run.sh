@@ -43,6 +43,7 @@ MOD_SSR_SO=${MOD_SSR_SO:-$here/../../apxs-build/.libs/mod_ssr.so}
 # ssr-render is optional here: the test comparing it with the module skips
 # without it.
 SSR_RENDER=${SSR_RENDER:-$here/../../ssr-render}
+SSR_PRERENDER=${SSR_PRERENDER:-$here/../../ssr-prerender}
 
 # Absolute paths: the tests run from another directory.
 abspath() {
@@ -57,13 +58,15 @@ APACHE2=$(abspath "$APACHE2")
 MOD_SSR_SO=$(abspath "$MOD_SSR_SO")
 case $MOD_SSR_SO in /*) ;; *) MOD_SSR_SO=$PWD/$MOD_SSR_SO ;; esac
 SSR_RENDER=$(abspath "$SSR_RENDER")
+[ -x "$SSR_PRERENDER" ] || fail "ssr-prerender not found at $SSR_PRERENDER (run make)"
+SSR_PRERENDER=$(abspath "$SSR_PRERENDER")
 
-export NODE APACHE2 APXS_LIBEXECDIR MOD_SSR_SO SSR_RENDER
+export NODE APACHE2 APXS_LIBEXECDIR MOD_SSR_SO SSR_RENDER SSR_PRERENDER
 
 # The test files, in this order (explicit: no glob surprises).
 cd "$here" || fail "cannot cd to $here"
 list=
-for f in render static status base reload directives builds child limits; do
+for f in render static status base reload directives builds child limits prerender; do
   [ -f "$f.test.mjs" ] || fail "missing test file $here/$f.test.mjs"
   list="$list ./$f.test.mjs"
 done

@@ -1,0 +1,207 @@
+/*
+ * ssr_cli.c -- the part of the command line tools that loads a build and
+ * renders with it (see ssr_cli.h).  The engine, template and result code are
+ * the module's own.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <apr_lib.h>
+#include <apr_strings.h>
+
+#include "ssr_cli.h"
+#include "ssr_parse.h"
+#include "ssr_reload.h"
+#include "ssr_url.h"
+
+void ssr_cli_init(apr_pool_t *p, ssr_cli_app *app, const char *prog)
+{
+    memset(app, 0, sizeof(*app));
+    app->prog = prog;
+    app->base = "/";
+    app->timeout = apr_time_from_sec(5);
+    app->memory_limit = (apr_size_t) 128 * 1024 * 1024;
+    app->env = apr_array_make(p, 4, sizeof(ssr_kv_t));
+}
+
+int ssr_cli_add_pair(apr_pool_t *p, apr_array_header_t *arr, const char *arg,
+                     char sep, int lower)
+{
+    const char *at = strchr(arg, sep);
+    ssr_kv_t *kv;
+    char *name, *c;
+
+    if (at == NULL || at == arg) {
+        return 0;
+    }
+    name = apr_pstrmemdup(p, arg, (apr_size_t) (at - arg));
+    for (c = name; lower && *c; c++) {
+        *c = (char) apr_tolower(*c);
+    }
+    for (at++; sep == ':' && *at == ' '; at++) {
+        continue;
+    }
+    kv = apr_array_push(arr);
+    kv->name = name;
+    kv->value = at;
+    return 1;
+}
+
+int ssr_cli_option(apr_pool_t *p, ssr_cli_app *app, int ch, const char *arg,
+                   const char **err)
+{
+    *err = NULL;
+    switch (ch) {
+    case 'b': app->bundle_path = arg; return 1;
+    case 't': app->template_path = arg; return 1;
+    case 'm': app->manifest_path = arg; return 1;
+    case 'q': app->quiet = 1; return 1;
+    case 'T': *err = ssr_parse_duration(arg, &app->timeout); return 1;
+    case 'M': *err = ssr_parse_size(arg, &app->memory_limit); return 1;
+    case 'B': *err = ssr_normalize_base(p, arg, &app->base); return 1;
+    case 'e':
+        if (!ssr_cli_add_pair(p, app->env, arg, '=', 0)) {
+            *err = "--env takes NAME=VALUE";
+        }
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+void ssr_cli_log(void *baton, int level, const char *msg)
+{
+    static const char *names[] = { "emerg", "alert", "crit", "error", "warn",
+                                   "notice", "info", "debug" };
+    const ssr_cli_app *app = baton;
+
+    if (app->quiet && level > SSR_LOG_WARNING) {
+        return;
+    }
+    fprintf(stderr, "[%s] %s\n", level >= 0 && level <= 7 ? names[level]
+                                                           : "log", msg);
+}
+
+int ssr_cli_fail(const ssr_cli_app *app, const char *what, const char *why)
+{
+    fprintf(stderr, "%s: %s: %s\n", app->prog, what, why);
+    return 2;
+}
+
+int ssr_cli_load(apr_pool_t *p, ssr_cli_app *app)
+{
+    char *src, *tpl;
+    apr_size_t src_len, tpl_len;
+    const char *err;
+
+    if (ssr_file_read(p, app->bundle_path, &src, &src_len) != APR_SUCCESS) {
+        return ssr_cli_fail(app, app->bundle_path, "cannot read the bundle");
+    }
+    if (app->template_path) {
+        if (ssr_file_read(p, app->template_path, &tpl, &tpl_len) != APR_SUCCESS) {
+            return ssr_cli_fail(app, app->template_path,
+                                "cannot read the template");
+        }
+        if (ssr_template_split(&app->tpl, tpl, tpl_len, &err) != APR_SUCCESS) {
+            return ssr_cli_fail(app, app->template_path, err);
+        }
+        app->has_template = 1;
+    }
+    if (app->manifest_path &&
+        ssr_file_read(p, app->manifest_path, &app->manifest,
+                      &app->manifest_len) != APR_SUCCESS) {
+        return ssr_cli_fail(app, app->manifest_path,
+                            "cannot read the manifest");
+    }
+    app->heap_opts.memory_limit = app->memory_limit;
+    app->heap_opts.env = app->env;
+    app->heap_opts.log = ssr_cli_log;
+    app->heap_opts.log_baton = app;
+    if (ssr_bundle_compile(p, src, src_len, app->bundle_path, &app->heap_opts,
+                           &app->bundle, &err) != APR_SUCCESS) {
+        return ssr_cli_fail(app, app->bundle_path, err);
+    }
+    return 0;
+}
+
+static void ssr_cli_request(apr_pool_t *p, ssr_cli_app *app, const char *url,
+                            const apr_array_header_t *headers,
+                            const char *method, ssr_render_req_t *req)
+{
+    const char *q = strchr(url, '?');
+
+    memset(req, 0, sizeof(*req));
+    req->url = ssr_render_url(p, url, app->base);
+    req->manifest = app->manifest;
+    req->manifest_len = app->manifest_len;
+    req->method = method ? method : "GET";
+    req->path = q ? apr_pstrmemdup(p, url, (apr_size_t) (q - url)) : url;
+    req->query = q ? q + 1 : "";
+    req->remote_addr = "127.0.0.1";
+    req->headers = headers;
+    req->deadline = apr_time_now() + app->timeout;
+    req->log = ssr_cli_log;
+    req->log_baton = app;
+}
+
+int ssr_cli_render(apr_pool_t *rp, ssr_cli_app *app, const char *url,
+                   const apr_array_header_t *headers, const char *method,
+                   ssr_render_result_t *res, ssr_plan_t *plan)
+{
+    ssr_render_req_t req;
+    const char *err;
+    apr_time_t t0;
+
+    if (app->heap == NULL) {
+        t0 = apr_time_now();
+        if (ssr_heap_create(app->bundle, &app->heap_opts, rp, &app->heap,
+                            &err) != APR_SUCCESS) {
+            return ssr_cli_fail(app, app->bundle_path, err);
+        }
+        app->heap_time += apr_time_now() - t0;
+        app->heaps++;
+    }
+    ssr_cli_request(rp, app, url, headers, method, &req);
+    ssr_heap_render(app->heap, rp, &req, res);
+    if (!ssr_heap_reusable(app->heap)) {
+        ssr_heap_destroy(app->heap);
+        app->heap = NULL;
+    }
+    ssr_plan_result(rp, res, plan, ssr_cli_log, app);
+    return 0;
+}
+
+static apr_status_t ssr_cli_fwrite(void *baton, const char *data,
+                                   apr_size_t len)
+{
+    return fwrite(data, 1, len, baton) == len ? APR_SUCCESS : APR_EGENERAL;
+}
+
+apr_status_t ssr_cli_write_page(const ssr_cli_app *app,
+                                const ssr_render_result_t *res, void *stream)
+{
+    if (app->has_template) {
+        return ssr_template_emit(&app->tpl, res->head, res->head_len,
+                                 res->html, res->html_len, ssr_cli_fwrite,
+                                 stream);
+    }
+    return res->html ? ssr_cli_fwrite(stream, res->html, res->html_len)
+                     : APR_SUCCESS;
+}
+
+char *ssr_cli_page(apr_pool_t *p, const ssr_cli_app *app,
+                   const ssr_render_result_t *res, apr_size_t *len)
+{
+    if (app->has_template) {
+        return ssr_template_fill(p, &app->tpl, res->head, res->head_len,
+                                 res->html, res->html_len, len);
+    }
+    *len = res->html ? res->html_len : 0;
+    return apr_pstrmemdup(p, res->html ? res->html : "", *len);
+}
+
+void ssr_cli_done(ssr_cli_app *app)
+{
+    ssr_heap_destroy(app->heap);
+    app->heap = NULL;
+}
