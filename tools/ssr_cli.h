@@ -22,7 +22,7 @@
     { "env", 'e', 1, "NAME=VALUE for process.env (repeatable)" }, \
     { "timeout", 'T', 1, "deadline per render (default 5s)" }, \
     { "memory-limit", 'M', 1, "heap memory limit (default 128M)" }, \
-    { "quiet", 'q', 0, "print only warnings and errors of the app" }
+    { "quiet", 'q', 0, "less output: no app info/debug logs (ssr-render: no page)" }
 
 typedef struct {
     const char *prog;
