@@ -73,6 +73,16 @@ static const char *ssr_set_base(cmd_parms *cmd, void *cfg, const char *arg)
     return why ? ssr_bad_value(cmd, arg, why) : NULL;
 }
 
+static const char *ssr_set_live_reload_path(cmd_parms *cmd, void *cfg,
+                                            const char *arg)
+{
+    if (arg[0] != '/' || strpbrk(arg, "?# \t") != NULL) {
+        return ssr_bad_value(cmd, arg, "must be a URL path starting with '/'");
+    }
+    SSR_CONF(cfg)->live_reload_path = arg;
+    return NULL;
+}
+
 static const char *ssr_set_timeout(cmd_parms *cmd, void *cfg, const char *arg)
 {
     const char *why = ssr_parse_duration(arg, &SSR_CONF(cfg)->timeout);
@@ -194,6 +204,9 @@ static const command_rec ssr_cmds[] = {
     AP_INIT_FLAG("SSRLiveReload", ssr_set_flag, SSR_FIELD(live_reload),
                  SSR_WHERE, "On for dev mode: reload open pages on a new "
                  "build"),
+    AP_INIT_TAKE1("SSRLiveReloadPath", ssr_set_live_reload_path, NULL,
+                  SSR_WHERE, "URL path of the dev-mode event stream (default: "
+                  "the base + " SSR_LIVE_RELOAD_NAME ")"),
     { NULL }
 };
 

@@ -41,6 +41,7 @@ struct ssr_app_t {
     ssr_build_sig_t failed;
     apr_uint32_t serial;
     ssr_ratelimit_t failure_log;   /* under lock */
+    char failed_why[2048];         /* why the failed build did not load */
 };
 
 static apr_pool_t *ssr_apps_pool;
@@ -144,6 +145,11 @@ const ssr_heap_opts_t *ssr_app_heap_opts(const ssr_app_t *app)
 const char *ssr_app_key(const ssr_app_t *app)
 {
     return app->key;
+}
+
+const char *ssr_app_bundle_path(const ssr_app_t *app)
+{
+    return app->bundle_path;
 }
 
 int ssr_app_may_log_failure(ssr_app_t *app, int *held_back)
@@ -272,6 +278,32 @@ static void ssr_log_loaded(const ssr_app_t *app, const ssr_gen_t *g)
                  apr_time_as_msec(g->load_time));
 }
 
+/* A build tool can mark a build complete by touching SSR_BUILD_MARKER next
+ * to the bundle once it has written everything (vite-plugin-mod-ssr does).
+ * While the marker is older than the files, the build is still being
+ * written.  A marker far older than the files is a leftover of an earlier
+ * tool and is ignored (the settle time still applies). */
+#define SSR_BUILD_MARKER ".mod_ssr-build-complete"
+#define SSR_MARKER_STALE apr_time_from_sec(30)
+
+static int ssr_marker_pending(apr_pool_t *p, const ssr_app_t *app,
+                              const ssr_build_sig_t *seen)
+{
+    const char *slash = strrchr(app->bundle_path, '/');
+    ssr_file_sig_t marker;
+    apr_time_t newest = seen->bundle.mtime > seen->tpl.mtime
+                        ? seen->bundle.mtime : seen->tpl.mtime;
+
+    if (slash == NULL) {
+        return 0;
+    }
+    ssr_stat_file(p, apr_pstrcat(p, apr_pstrmemdup(p, app->bundle_path,
+                                                   (apr_size_t) (slash - app->bundle_path)),
+                                 "/" SSR_BUILD_MARKER, NULL), &marker);
+    return marker.present && marker.mtime < newest &&
+           newest - marker.mtime < SSR_MARKER_STALE;
+}
+
 /* Stats the files and loads a new build when one is ready.  Runs in one
  * request at a time per app (load_lock); others keep serving. */
 static void ssr_app_check(ssr_app_t *app, request_rec *r)
@@ -282,6 +314,9 @@ static void ssr_app_check(ssr_app_t *app, request_rec *r)
     ssr_reload_e what;
 
     ssr_stat_build(r->pool, app, &seen);
+    if (app->current && ssr_marker_pending(r->pool, app, &seen)) {
+        return;
+    }
     apr_thread_mutex_lock(app->lock);
     what = ssr_reload_decide(app->current ? &app->current->sig : NULL,
                              app->has_failed ? &app->failed : NULL, &seen,
@@ -298,6 +333,7 @@ static void ssr_app_check(ssr_app_t *app, request_rec *r)
     if (g == NULL) {
         app->has_failed = 1;
         app->failed = seen;
+        apr_cpystrn(app->failed_why, err, sizeof(app->failed_why));
         apr_thread_mutex_unlock(app->lock);
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(20033)
                       "cannot load build of %s: %s%s", app->bundle_path, err,
@@ -341,25 +377,33 @@ static int ssr_app_claim_check(ssr_app_t *app, const ssr_dir_conf *conf)
     return due;
 }
 
+/* Looks for a new build if a check is due (see ssr_app_claim_check). */
+static void ssr_app_refresh(ssr_app_t *app, request_rec *r,
+                            const ssr_dir_conf *conf)
+{
+    if (!ssr_app_claim_check(app, conf)) {
+        return;
+    }
+    if (app->current == NULL) {
+        /* The first load: wait for whoever is loading. */
+        apr_thread_mutex_lock(app->load_lock);
+        if (app->current == NULL) {
+            ssr_app_check(app, r);
+        }
+        apr_thread_mutex_unlock(app->load_lock);
+    }
+    else if (apr_thread_mutex_trylock(app->load_lock) == APR_SUCCESS) {
+        ssr_app_check(app, r);
+        apr_thread_mutex_unlock(app->load_lock);
+    }
+}
+
 ssr_gen_t *ssr_app_acquire(ssr_app_t *app, request_rec *r,
                            const ssr_dir_conf *conf)
 {
     ssr_gen_t *g;
 
-    if (ssr_app_claim_check(app, conf)) {
-        if (app->current == NULL) {
-            /* The first load: wait for whoever is loading. */
-            apr_thread_mutex_lock(app->load_lock);
-            if (app->current == NULL) {
-                ssr_app_check(app, r);
-            }
-            apr_thread_mutex_unlock(app->load_lock);
-        }
-        else if (apr_thread_mutex_trylock(app->load_lock) == APR_SUCCESS) {
-            ssr_app_check(app, r);
-            apr_thread_mutex_unlock(app->load_lock);
-        }
-    }
+    ssr_app_refresh(app, r, conf);
     apr_thread_mutex_lock(app->lock);
     g = app->current;
     if (g) {
@@ -371,4 +415,15 @@ ssr_gen_t *ssr_app_acquire(ssr_app_t *app, request_rec *r,
                                   apr_pool_cleanup_null);
     }
     return g;
+}
+
+void ssr_app_poll(ssr_app_t *app, request_rec *r, const ssr_dir_conf *conf,
+                  apr_pool_t *p, ssr_app_state_t *st)
+{
+    ssr_app_refresh(app, r, conf);
+    apr_thread_mutex_lock(app->lock);
+    st->build_id = app->current ? apr_pstrdup(p, app->current->build_id)
+                                : NULL;
+    st->error = app->has_failed ? apr_pstrdup(p, app->failed_why) : NULL;
+    apr_thread_mutex_unlock(app->lock);
 }

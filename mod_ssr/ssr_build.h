@@ -43,6 +43,7 @@ ssr_app_t *ssr_app_for(request_rec *r, const ssr_dir_conf *conf,
 /* Heap options the app's heaps are made with. */
 const ssr_heap_opts_t *ssr_app_heap_opts(const ssr_app_t *app);
 const char *ssr_app_key(const ssr_app_t *app);
+const char *ssr_app_bundle_path(const ssr_app_t *app);
 
 /* The generation to render this request with, checking for a new build
  * first if one is due.  The reference is released by a cleanup on r->pool.
@@ -53,6 +54,18 @@ ssr_gen_t *ssr_app_acquire(ssr_app_t *app, request_rec *r,
 /* May one more render failure of this app be logged now?  *held_back:
  * how many were not logged since the last one (see ssr_ratelimit.h). */
 int ssr_app_may_log_failure(ssr_app_t *app, int *held_back);
+
+/* What dev mode tells open pages: the build in service and, when the
+ * newest build failed to load, why. */
+typedef struct {
+    const char *build_id;        /* NULL: no build loaded */
+    const char *error;           /* NULL: the newest build loaded fine */
+} ssr_app_state_t;
+
+/* Like ssr_app_acquire (a new build is looked for if a check is due), but
+ * takes no reference: the state is copied into p. */
+void ssr_app_poll(ssr_app_t *app, request_rec *r, const ssr_dir_conf *conf,
+                  apr_pool_t *p, ssr_app_state_t *st);
 
 /* Takes/drops a reference; the last drop of a retired generation frees it. */
 void ssr_gen_ref(ssr_gen_t *g);

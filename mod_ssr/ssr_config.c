@@ -8,6 +8,8 @@
 
 #include <apr_tables.h>
 
+#include <apr_strings.h>
+
 #include "ssr_config.h"
 #include "ssr_engine.h"
 
@@ -29,6 +31,7 @@ void *ssr_conf_create(apr_pool_t *p, char *dir)
     c->fallback = SSR_UNSET;
     c->env = apr_array_make(p, 2, sizeof(ssr_kv_t));
     c->live_reload = SSR_UNSET;
+    c->live_reload_path = NULL;
     return c;
 }
 
@@ -94,6 +97,7 @@ void *ssr_conf_merge(apr_pool_t *p, void *base_, void *add_)
     c->fallback = MERGE_INT(fallback);
     c->env = env_merge(p, base->env, add->env);
     c->live_reload = MERGE_INT(live_reload);
+    c->live_reload_path = MERGE_PTR(live_reload_path);
     return c;
 }
 
@@ -137,4 +141,17 @@ int ssr_conf_fallback(const ssr_dir_conf *c)
 const char *ssr_conf_base(const ssr_dir_conf *c)
 {
     return c->base != NULL ? c->base : "/";
+}
+
+int ssr_conf_live_reload(const ssr_dir_conf *c)
+{
+    return c->live_reload == 1;
+}
+
+const char *ssr_conf_live_reload_path(apr_pool_t *p, const ssr_dir_conf *c)
+{
+    if (c->live_reload_path != NULL) {
+        return c->live_reload_path;
+    }
+    return apr_pstrcat(p, ssr_conf_base(c), SSR_LIVE_RELOAD_NAME, NULL);
 }

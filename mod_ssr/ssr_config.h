@@ -39,6 +39,7 @@ typedef struct {
     int fallback;                        /* SSRFallback */
     apr_array_header_t *env;             /* SSRSetEnv: ssr_kv_t, in order */
     int live_reload;                     /* SSRLiveReload */
+    const char *live_reload_path;        /* SSRLiveReloadPath */
 } ssr_dir_conf;
 
 /* The module's create_dir_config and merge_dir_config.  A new structure
@@ -57,6 +58,12 @@ int ssr_conf_reload(const ssr_dir_conf *c);
 apr_interval_time_t ssr_conf_reload_interval(const ssr_dir_conf *c);
 int ssr_conf_fallback(const ssr_dir_conf *c);
 const char *ssr_conf_base(const ssr_dir_conf *c);
+int ssr_conf_live_reload(const ssr_dir_conf *c);
+
+/* The dev-mode event stream's URL path: SSRLiveReloadPath, or the base
+ * followed by SSR_LIVE_RELOAD_NAME. */
+#define SSR_LIVE_RELOAD_NAME "__mod_ssr/live-reload"
+const char *ssr_conf_live_reload_path(apr_pool_t *p, const ssr_dir_conf *c);
 
 extern module AP_MODULE_DECLARE_DATA ssr_module;
 

@@ -19,6 +19,7 @@
 
 #include "ssr_build.h"
 #include "ssr_config.h"
+#include "ssr_dev.h"
 #include "ssr_heaps.h"
 #include "ssr_request.h"
 #include "ssr_ratelimit.h"
@@ -142,25 +143,38 @@ static void ssr_client_watch_init(request_rec *r, ssr_client_watch *w)
     w->next_poll = 0;
 }
 
-static int ssr_client_gone(void *baton)
+static int ssr_client_watch_poll(ssr_client_watch *w)
 {
-    ssr_client_watch *w = baton;
-    apr_time_t now;
     int eof = 0;
 
     if (w->r->connection->aborted) {
         return 1;
     }
-    now = apr_time_now();
-    if (w->csd == NULL || now < w->next_poll) {
-        return 0;
-    }
-    w->next_poll = now + SSR_CLIENT_POLL;
-    if (apr_socket_atreadeof(w->csd, &eof) == APR_SUCCESS && eof) {
+    if (w->csd && apr_socket_atreadeof(w->csd, &eof) == APR_SUCCESS && eof) {
         w->r->connection->aborted = 1;
         return 1;
     }
     return 0;
+}
+
+static int ssr_client_gone(void *baton)
+{
+    ssr_client_watch *w = baton;
+    apr_time_t now = apr_time_now();
+
+    if (!w->r->connection->aborted && now < w->next_poll) {
+        return 0;
+    }
+    w->next_poll = now + SSR_CLIENT_POLL;
+    return ssr_client_watch_poll(w);
+}
+
+int ssr_client_gone_now(request_rec *r)
+{
+    ssr_client_watch w;
+
+    ssr_client_watch_init(r, &w);
+    return ssr_client_watch_poll(&w);
 }
 
 /* Request headers with lower-case names; repeated headers are joined with
@@ -270,16 +284,24 @@ static void ssr_common_headers(request_rec *r, const ssr_plan_t *plan,
                                (double) elapsed / 1000.0));
 }
 
-static int ssr_send_page(request_rec *r, const ssr_gen_t *gen,
-                         const ssr_plan_t *plan,
+static int ssr_send_page(request_rec *r, const ssr_dir_conf *conf,
+                         const ssr_gen_t *gen, const ssr_plan_t *plan,
                          const ssr_render_result_t *res)
 {
     ssr_body body;
     int rc;
 
+    const char *head = res->head;
+    apr_size_t head_len = res->head_len;
+
+    if (ssr_conf_live_reload(conf)) {
+        head = apr_pstrcat(r->pool, head ? head : "",
+                           ssr_dev_script(r, conf, gen->build_id, NULL), NULL);
+        head_len = strlen(head);
+    }
     ssr_body_init(r, &body);
-    ssr_template_emit(&gen->tpl, res->head, res->head_len, res->html,
-                      res->html_len, ssr_body_write, &body);
+    ssr_template_emit(&gen->tpl, head, head_len, res->html, res->html_len,
+                      ssr_body_write, &body);
     r->status = plan->status;
     ap_set_content_type(r, SSR_CONTENT_TYPE);
     ssr_common_headers(r, plan, res->elapsed);
@@ -366,12 +388,43 @@ static void ssr_log_failure(request_rec *r, ssr_app_t *app, const char *why)
     }
 }
 
+/* "bundle.js:12" from a Duktape stack line "at f (bundle.js:12)". */
+static const char *ssr_failure_file(apr_pool_t *p, const char *stack,
+                                    const char *bundle)
+{
+    const char *at = stack ? strstr(stack, bundle) : NULL;
+
+    if (at == NULL) {
+        return bundle;
+    }
+    return apr_pstrmemdup(p, at, strcspn(at, ")\n"));
+}
+
+/* Dev mode shows a failure in the page instead of an error status. */
+static int ssr_dev_failure(request_rec *r, ssr_app_t *app,
+                           const ssr_dir_conf *conf, const ssr_gen_t *gen,
+                           int status, const char *why)
+{
+    const char *nl = strchr(why, '\n');
+    const char *message = nl ? apr_pstrmemdup(r->pool, why, (apr_size_t) (nl - why))
+                             : why;
+
+    return ssr_dev_error_page(r, conf, gen, status, "The render failed",
+                              message, nl ? nl + 1 : "",
+                              ssr_failure_file(r->pool, why,
+                                               ssr_app_bundle_path(app)));
+}
+
 static int ssr_render_failed(request_rec *r, ssr_app_t *app,
                              const ssr_dir_conf *conf, const ssr_gen_t *gen,
                              const char *why)
 {
     ssr_stats_add(SSR_STAT_FAILURES);
     ssr_log_failure(r, app, why);
+    if (ssr_conf_live_reload(conf)) {
+        return ssr_dev_failure(r, app, conf, gen, HTTP_INTERNAL_SERVER_ERROR,
+                               why);
+    }
     if (gen && ssr_conf_fallback(conf) == SSR_FALLBACK_CSR) {
         ssr_stats_add(SSR_STAT_FALLBACKS);
         return ssr_send_fallback(r, gen);
@@ -399,7 +452,7 @@ static int ssr_respond(request_rec *r, ssr_app_t *app,
     ssr_plan_result(r->pool, res, &plan, ssr_log_plan_drop, r);
     switch (plan.kind) {
     case SSR_PLAN_PAGE:
-        return ssr_send_page(r, gen, &plan, res);
+        return ssr_send_page(r, conf, gen, &plan, res);
     case SSR_PLAN_REDIRECT:
         return ssr_send_redirect(r, &plan, res->elapsed);
     case SSR_PLAN_STATUS:
@@ -407,6 +460,10 @@ static int ssr_respond(request_rec *r, ssr_app_t *app,
             ssr_stats_add(SSR_STAT_TIMEOUTS);
             ssr_stats_add(SSR_STAT_FAILURES);
             ssr_log_failure(r, app, ssr_failure_text(res, &plan));
+            if (ssr_conf_live_reload(conf)) {
+                return ssr_dev_failure(r, app, conf, gen, plan.status,
+                                       ssr_failure_text(res, &plan));
+            }
         }
         else {
             ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, APLOGNO(20054)
@@ -422,6 +479,26 @@ static int ssr_respond(request_rec *r, ssr_app_t *app,
 }
 
 /* --- the handler ---------------------------------------------------------- */
+
+/* No build of the app could be loaded: 503, or in dev mode a page that
+ * says why and reloads itself once a good build is there. */
+static int ssr_no_build(request_rec *r, ssr_app_t *app,
+                        const ssr_dir_conf *conf)
+{
+    ssr_app_state_t st;
+    const char *why, *nl;
+
+    if (!ssr_conf_live_reload(conf)) {
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    ssr_app_poll(app, r, conf, r->pool, &st);
+    why = st.error ? st.error : "no build has been loaded yet";
+    nl = strchr(why, '\n');
+    return ssr_dev_error_page(r, conf, NULL, HTTP_SERVICE_UNAVAILABLE,
+                              "The build failed to load",
+                              nl ? apr_pstrmemdup(r->pool, why, (apr_size_t) (nl - why)) : why,
+                              nl ? nl + 1 : "", ssr_app_bundle_path(app));
+}
 
 static int ssr_render(request_rec *r, const ssr_dir_conf *conf,
                       const char *template_path, const char *url)
@@ -445,7 +522,7 @@ static int ssr_render(request_rec *r, const ssr_dir_conf *conf,
     app = ssr_app_for(r, conf, template_path);
     gen = ssr_app_acquire(app, r, conf);
     if (gen == NULL) {
-        return HTTP_SERVICE_UNAVAILABLE;
+        return ssr_no_build(r, app, conf);
     }
     lease = ssr_heap_lease(r, app, gen, conf);
     if (lease == NULL) {
@@ -470,6 +547,11 @@ int ssr_handler(request_rec *r)
         return DECLINED;
     }
     template_path = ssr_template_path(r, conf);
+    if (ssr_conf_live_reload(conf) && conf->bundle &&
+        strcmp(r->parsed_uri.path ? r->parsed_uri.path : r->uri,
+               ssr_conf_live_reload_path(r->pool, conf)) == 0) {
+        return ssr_dev_events(r, conf, ssr_app_for(r, conf, template_path));
+    }
     if (!ssr_should_render(r, template_path)) {
         return DECLINED;
     }

@@ -10,4 +10,7 @@
 /* The content handler. */
 int ssr_handler(request_rec *r);
 
+/* Has the client closed its connection?  (Polls the socket now.) */
+int ssr_client_gone_now(request_rec *r);
+
 #endif /* SSR_REQUEST_H */
