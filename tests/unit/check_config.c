@@ -369,6 +369,27 @@ START_TEST(merge_three_levels)
 }
 END_TEST
 
+START_TEST(live_reload_path_follows_the_base)
+{
+    ssr_dir_conf *parent = ssr_conf_create(pool, NULL);
+    ssr_dir_conf *child = ssr_conf_create(pool, NULL);
+    ssr_dir_conf *m;
+
+    ck_assert_int_eq(ssr_conf_live_reload(parent), 0);
+    ck_assert_str_eq(ssr_conf_live_reload_path(pool, parent),
+                     "/__mod_ssr/live-reload");
+    child->base = "/app/";
+    child->live_reload = 1;
+    m = ssr_conf_merge(pool, parent, child);
+    ck_assert_int_eq(ssr_conf_live_reload(m), 1);
+    ck_assert_str_eq(ssr_conf_live_reload_path(pool, m),
+                     "/app/__mod_ssr/live-reload");
+    parent->live_reload_path = "/dev/events";
+    m = ssr_conf_merge(pool, parent, child);
+    ck_assert_str_eq(ssr_conf_live_reload_path(pool, m), "/dev/events");
+}
+END_TEST
+
 Suite *config_suite(void)
 {
     Suite *s = suite_create("config");
@@ -389,6 +410,7 @@ Suite *config_suite(void)
     tcase_add_test(tc, merge_env_one_side_empty);
     tcase_add_test(tc, merge_env_later_wins);
     tcase_add_test(tc, merge_three_levels);
+    tcase_add_test(tc, live_reload_path_follows_the_base);
     suite_add_tcase(s, tc);
     return s;
 }
