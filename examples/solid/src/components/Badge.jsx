@@ -1,0 +1,3 @@
+export default function Badge(props) {
+  return <span class={`badge badge-${props.kind || 'info'}`}>{props.children}</span>
+}

@@ -1,0 +1,42 @@
+import { For } from 'solid-js'
+import ProductRow from './ProductRow.jsx'
+import { formatPrice, plural } from '../format.js'
+
+export default function ProductTable(props) {
+  const total = () => props.products.reduce((sum, p) => sum + p.price * p.stock, 0)
+  const inStock = () => props.products.filter((p) => p.stock > 0).length
+  return (
+    <section class="products">
+      <h2>Our plants &amp; supplies</h2>
+      <table>
+        <caption>
+          {plural(props.products.length, 'product', 'products')}, {inStock()} in stock
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">SKU</th>
+            <th scope="col">Name</th>
+            <th scope="col" class="num">
+              Price
+            </th>
+            <th scope="col" class="num">
+              Stock
+            </th>
+            <th scope="col">Tags</th>
+          </tr>
+        </thead>
+        <tbody>
+          <For each={props.products}>{(p) => <ProductRow product={p} />}</For>
+        </tbody>
+        <tfoot>
+          <tr>
+            <td colSpan={2}>Stock value</td>
+            <td class="num" colSpan={3}>
+              {formatPrice(total())}
+            </td>
+          </tr>
+        </tfoot>
+      </table>
+    </section>
+  )
+}

@@ -1,0 +1,18 @@
+import { html } from './html.js'
+import { routeOf } from './routes.js'
+import { site } from './data.js'
+
+const descriptions = {
+  '/': 'Plants, seeds & advice from "Grünes Blatt" in Köln — organic, local <and> delivered by bike 🚲.',
+  '/about': "Who we are: 38 years, 4 gardeners & one cat. L'équipe « Grünes Blatt » 🌱.",
+}
+
+// The per-route <head> tags, for <!--app-head-->.
+export default function Head(url) {
+  const route = routeOf(url)
+  const title = route ? route.title : `Not found · ${site.name}`
+  return html`<title>${title}</title>
+    <meta name="description" content="${route ? descriptions[route.path] : 'No such page.'}" />
+    <meta property="og:title" content="${title}" />
+    <link rel="canonical" href="https://example.com${route ? route.path : '/'}" />`
+}
