@@ -1,0 +1,3 @@
+export function Badge({ kind = 'info', children }) {
+  return <span class={`badge badge-${kind}`}>{children}</span>
+}
