@@ -57,6 +57,7 @@ struct ssr_heap_t {
     void *log_baton;
     int renders;
     int unusable;
+    apr_size_t baseline;         /* bytes held right after creation */
 };
 
 /* --- allocator ----------------------------------------------------------- */
@@ -494,6 +495,7 @@ apr_status_t ssr_heap_create(const ssr_bundle_t *b, const ssr_heap_opts_t *opts,
     duk_pop(h->ctx);
     h->fatal_jmp = NULL;
     h->deadline = 0;
+    h->baseline = h->used;
     *out = h;
     return APR_SUCCESS;
 }
@@ -902,6 +904,20 @@ static void duk__check_pending(ssr_heap_t *h)
     duk_pop(h->ctx);
 }
 
+/* Renders leave cyclic garbage that only Duktape's mark-and-sweep frees,
+ * and it runs by allocation count, not heap size: a reused heap can grow to
+ * many times its live size, and then one collection pauses a render for
+ * hundreds of milliseconds.  Collecting once the heap has grown well past
+ * its size after creation keeps both the heap and the pauses small. */
+#define DUK__GC_SLACK ((apr_size_t) 16 * 1024 * 1024)
+
+static void duk__collect_if_grown(ssr_heap_t *h)
+{
+    if (h->used > 2 * h->baseline + DUK__GC_SLACK) {
+        duk_gc(h->ctx, 0);
+    }
+}
+
 apr_status_t ssr_heap_render(ssr_heap_t *h, apr_pool_t *p,
                              const ssr_render_req_t *req,
                              ssr_render_result_t *res)
@@ -960,6 +976,7 @@ apr_status_t ssr_heap_render(ssr_heap_t *h, apr_pool_t *p,
     }
     if (res->status == SSR_RENDER_OK) {
         duk__check_pending(h);
+        duk__collect_if_grown(h);
     }
     else {
         h->unusable = 1;
