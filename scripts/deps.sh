@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing mod_ssr needs on Debian (and Ubuntu),
-# if any of it is missing.  Runs apt-get as root, or through sudo.
+# if any of it is missing: the build tools, apache2, Node.js and npm, and
+# Chromium for the browser tests of the examples.  Runs apt-get as root, or
+# through sudo.
 set -euo pipefail
 
 packages=(build-essential autoconf automake libtool pkg-config
@@ -11,8 +13,13 @@ for pkg in "${packages[@]}"; do
     status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
     [[ $status == *" ok installed" ]] || missing+=("$pkg")
 done
-# Node.js may come from elsewhere than Debian's package: any `node` will do.
+# Node.js may come from elsewhere than Debian's package: any `node` will do,
+# and any `npm` (the examples and the Vite plugin are installed with npm ci).
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+# The browser of the hydration tests (tests/examples), driven by
+# playwright-core at this path.
+[[ -x /usr/bin/chromium ]] || missing+=(chromium)
 
 (( ${#missing[@]} )) || exit 0
 
