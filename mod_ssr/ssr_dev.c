@@ -15,6 +15,7 @@
 #include <http_protocol.h>
 #include <http_request.h>
 #include <util_filter.h>
+#include <ap_mpm.h>
 #include <apr_atomic.h>
 #include <apr_strings.h>
 
@@ -247,6 +248,15 @@ static const char *ssr_dev_changes(apr_pool_t *p, const ssr_app_state_t *st,
     return out;
 }
 
+/* A stream must not hold up a graceful stop or restart of httpd. */
+static int ssr_dev_server_stopping(void)
+{
+    int state = AP_MPMQ_RUNNING;
+
+    return ap_mpm_query(AP_MPMQ_MPM_STATE, &state) == APR_SUCCESS &&
+           state == AP_MPMQ_STOPPING;
+}
+
 static int ssr_dev_stream(request_rec *r, const ssr_dir_conf *conf,
                           ssr_app_t *app)
 {
@@ -263,7 +273,7 @@ static int ssr_dev_stream(request_rec *r, const ssr_dir_conf *conf,
         return OK;
     }
     while (apr_time_now() - start < SSR_DEV_STREAM_TIME &&
-           !ssr_client_gone_now(r)) {
+           !ssr_client_gone_now(r) && !ssr_dev_server_stopping()) {
         apr_pool_clear(tick);
         ssr_app_poll(app, r, conf, tick, &st);
         events = ssr_dev_changes(r->pool, &st, &sent, ssr_app_bundle_path(app));
@@ -288,19 +298,22 @@ int ssr_dev_events(request_rec *r, const ssr_dir_conf *conf, ssr_app_t *app)
     if (r->method_number != M_GET) {
         return HTTP_METHOD_NOT_ALLOWED;
     }
-    if (apr_atomic_inc32(&ssr_dev_streams) >= SSR_DEV_MAX_STREAMS) {
-        apr_atomic_dec32(&ssr_dev_streams);
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, APLOGNO(20070)
-                      "too many live-reload streams open (%d per process); "
-                      "the page will retry", SSR_DEV_MAX_STREAMS);
-        apr_table_setn(r->err_headers_out, "Retry-After", "2");
-        return HTTP_SERVICE_UNAVAILABLE;
-    }
     ap_set_content_type(r, "text/event-stream; charset=utf-8");
     apr_table_setn(r->headers_out, "Cache-Control", "no-cache");
     apr_table_setn(r->headers_out, "X-Accel-Buffering", "no");
     /* Nothing for mod_deflate & co. to buffer up. */
     apr_table_setn(r->subprocess_env, "no-gzip", "1");
+    if (apr_atomic_inc32(&ssr_dev_streams) >= SSR_DEV_MAX_STREAMS) {
+        /* An EventSource gives up for good on an error status, but
+         * reconnects after a stream that ends: end this one at once and
+         * have the page come back in a few seconds. */
+        apr_atomic_dec32(&ssr_dev_streams);
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, APLOGNO(20070)
+                      "too many live-reload streams open (%d per process); "
+                      "the page will reconnect in 5 s", SSR_DEV_MAX_STREAMS);
+        ap_rputs("retry: 5000\n\n", r);
+        return OK;
+    }
     rc = r->header_only ? OK : ssr_dev_stream(r, conf, app);
     apr_atomic_dec32(&ssr_dev_streams);
     return rc;

@@ -174,6 +174,23 @@ describe(`dev mode: the build-complete marker (${MPM})`, () => {
   });
 });
 
+describe(`dev mode: open streams and stopping httpd (${MPM})`, () => {
+  it('an open event stream does not hold up a stop', async () => {
+    const app = prepareApp();
+    const h = await startHttpd({
+      docroot: app.docroot,
+      limits: MPM === 'prefork' ? 'default' : 'single-process',
+      conf: ssrConf(app, { extra: 'SSRLiveReload On' }),
+    });
+    const s = await openStream(h.port, `${STREAM}?build=x`);
+    await waitFor('the stream to start', () => s.events.length > 0);
+    const t0 = Date.now();
+    await h.stop();
+    s.close();
+    assert.ok(Date.now() - t0 < 5000, `httpd took ${Date.now() - t0} ms to stop`);
+  });
+});
+
 describe(`dev mode off (${MPM})`, () => {
   let h;
   let app;
