@@ -27,6 +27,22 @@ export interface ModSsrOptions {
   /** Time limit of the engine check, in ms. Default: 60000. */
   ssrRenderTimeout?: number;
   /**
+   * Prerender pages with mod_ssr's `ssr-prerender` after the build (and the
+   * engine check): a list of routes (`['/about']`), `'crawl'` (follow the
+   * links from the base), or `{ routes, crawl, out }` (`out`: where to write,
+   * relative to the Vite root; default: the client build). A route that
+   * fails fails the build. Not run by `vite build --watch`.
+   */
+  prerender?: string[] | 'crawl' | { routes?: string[]; crawl?: boolean; out?: string };
+  /**
+   * The `ssr-prerender` program for `prerender`. Default: $MOD_SSR_PRERENDER,
+   * else `ssr-prerender` on PATH; if none is found the prerender is skipped
+   * with a warning. `false`: never prerender.
+   */
+  ssrPrerender?: string | false;
+  /** Time limit of the prerender, in ms. Default: 300000. */
+  prerenderTimeout?: number;
+  /**
    * Write an httpd configuration snippet for the built app: `true` for
    * `<outDir>/mod_ssr.conf`, or a path relative to the Vite root.
    */
@@ -63,6 +79,24 @@ export interface ModSsrOptions {
 /** vite-plugin-mod-ssr: builds a Vite SSR app for mod_ssr. */
 export default function modSsr(options?: ModSsrOptions): Plugin[];
 export { modSsr };
+
+/** Where the prerender finds ssr-prerender. */
+export function findSsrPrerender(
+  option?: string | false,
+  env?: Record<string, string | undefined>,
+): { path: string | null; why?: string; explicit?: string };
+
+/** The build-complete marker's file name: `.mod_ssr-build-complete`. */
+export const BUILD_MARKER: string;
+
+/** Creates `<dir>/.mod_ssr-build-complete` or updates its mtime; returns its path. */
+export function touchBuildMarker(dir: string): string;
+
+/** The `prerender` option as ssr-prerender's routes, crawl and out (null: nothing to do). */
+export function prerenderPlan(
+  option: ModSsrOptions['prerender'],
+  root: string,
+): { routes: string[]; crawl: boolean; out: string | null } | null;
 
 /** Where the engine check finds ssr-render. */
 export function findSsrRender(

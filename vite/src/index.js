@@ -20,7 +20,17 @@
  *     more Babel pass for what the bundler itself added, then is checked to
  *     parse as ES5;
  *   - after writing, the bundle is run in mod_ssr's engine (`ssr-render`)
- *     for '/', when that program can be found.
+ *     for '/', when that program can be found;
+ *   - then `<server outDir>/.mod_ssr-build-complete` is touched: mod_ssr
+ *     does not load a build whose files are newer than that marker, so it
+ *     never takes the template of one build with the bundle of another;
+ *   - with the `prerender` option, `ssr-prerender` writes static pages.
+ *
+ * `vite build --watch` (dev mode with `SSRLiveReload On`): Vite rebuilds
+ * each environment by itself when its sources change; the plugin waits for
+ * all of them to be done, runs the engine check (reporting, not failing)
+ * and touches the marker, once per round of rebuilds.  See
+ * docs/dev-mode.md.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -126,18 +136,19 @@ function isInside(file, dir) {
   return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
 }
 
-/** Finds a program: an explicit path, MOD_SSR_RENDER, or `ssr-render` on PATH. */
-export function findSsrRender(option, env = process.env) {
-  if (option === false) return { path: null, why: 'disabled (ssrRender: false)' };
+/* Finds one of mod_ssr's programs: an explicit path (the option), the
+ * environment variable, or `name` on PATH. */
+function findProgram(name, optionName, envName, option, env) {
+  if (option === false) return { path: null, why: `disabled (${optionName}: false)` };
   if (typeof option === 'string' && option !== '') {
-    return { path: path.resolve(option), explicit: 'the ssrRender option' };
+    return { path: path.resolve(option), explicit: `the ${optionName} option` };
   }
-  if (env.MOD_SSR_RENDER) {
-    return { path: path.resolve(env.MOD_SSR_RENDER), explicit: 'MOD_SSR_RENDER' };
+  if (env[envName]) {
+    return { path: path.resolve(env[envName]), explicit: envName };
   }
   for (const dir of (env.PATH || '').split(path.delimiter)) {
     if (!dir) continue;
-    const candidate = path.join(dir, 'ssr-render');
+    const candidate = path.join(dir, name);
     try {
       fs.accessSync(candidate, fs.constants.X_OK);
       if (fs.statSync(candidate).isFile()) return { path: candidate };
@@ -145,7 +156,61 @@ export function findSsrRender(option, env = process.env) {
       /* not here */
     }
   }
-  return { path: null, why: 'ssr-render not found (set the ssrRender option or MOD_SSR_RENDER, or put it on PATH)' };
+  return { path: null, why: `${name} not found (set the ${optionName} option or ${envName}, or put it on PATH)` };
+}
+
+/** Finds ssr-render: an explicit path, MOD_SSR_RENDER, or `ssr-render` on PATH. */
+export function findSsrRender(option, env = process.env) {
+  return findProgram('ssr-render', 'ssrRender', 'MOD_SSR_RENDER', option, env);
+}
+
+/** Finds ssr-prerender: an explicit path, MOD_SSR_PRERENDER, or `ssr-prerender` on PATH. */
+export function findSsrPrerender(option, env = process.env) {
+  return findProgram('ssr-prerender', 'ssrPrerender', 'MOD_SSR_PRERENDER', option, env);
+}
+
+/** The name of the build-complete marker mod_ssr looks for beside the bundle. */
+export const BUILD_MARKER = '.mod_ssr-build-complete';
+
+/** Creates `<dir>/.mod_ssr-build-complete`, or sets its mtime to now. */
+export function touchBuildMarker(dir) {
+  const file = path.join(dir, BUILD_MARKER);
+  fs.mkdirSync(dir, { recursive: true });
+  const now = new Date();
+  try {
+    fs.utimesSync(file, now, now);
+  } catch {
+    fs.writeFileSync(file, '');
+  }
+  return file;
+}
+
+/** The `prerender` option read as ssr-prerender's routes, --crawl and
+ * --out (relative to root), or null when there is nothing to prerender. */
+export function prerenderPlan(option, root) {
+  if (option === undefined || option === null || option === false) return null;
+  let routes = [];
+  let crawl = false;
+  let out = null;
+  if (option === 'crawl') {
+    crawl = true;
+  } else if (Array.isArray(option)) {
+    routes = option;
+  } else if (typeof option === 'object') {
+    routes = option.routes || [];
+    crawl = !!option.crawl;
+    out = option.out ? path.resolve(root, option.out) : null;
+  } else {
+    throw new Error(`[${PLUGIN}] prerender must be an array of routes, 'crawl' or ` +
+      `{ routes, crawl, out }, not ${JSON.stringify(option)}`);
+  }
+  for (const r of routes) {
+    if (typeof r !== 'string' || !r.startsWith('/')) {
+      throw new Error(`[${PLUGIN}] prerender: a route is a path starting with '/', not ${JSON.stringify(r)}`);
+    }
+  }
+  if (!crawl && routes.length === 0) return null;
+  return { routes, crawl, out };
 }
 
 /** The SSRBase value for a Vite `base`. */
@@ -227,7 +292,59 @@ function insertShim(code, map) {
   return { code: out, map: { ...map, mappings: lines.join(';') } };
 }
 
-function runSsrRender(bin, args, timeoutMs) {
+/* Watch mode: how long all environments must have been idle before a
+ * round of rebuilds counts as complete (a change to a module both import
+ * reaches each environment's watcher on its own). */
+const SETTLE_MS = 200;
+
+/* Watch mode: the round of each server output directory being watched
+ * (one `vite build --watch` may resolve its config once per environment,
+ * with a plugin instance each). */
+const watchRounds = new Map();
+
+/* The readable part of a build error: each error's message (Rolldown
+ * aggregates them; Rollup throws one), its file and code frame, without
+ * colours or the bundler's own stack. */
+function buildErrorText(error) {
+  // eslint-disable-next-line no-control-regex
+  const plain = (v) => String(v).replace(/\x1b\[[0-9;]*m/g, '');
+  /* Rolldown's error aggregates Errors; esbuild's `errors` are not Errors */
+  const list = error && Array.isArray(error.errors) && error.errors.length &&
+    error.errors.every((e) => e && typeof e.message === 'string') ? error.errors : [error];
+  return list.slice(0, 3).map((e) => {
+    let text = plain((e && (e.message || e)) || 'unknown error')
+      .split('\n').filter((l) => !/^\s+at /.test(l)).join('\n').trim();
+    if (e && e.id && !text.includes(e.id)) {
+      text += `\nfile: ${e.id}${e.loc ? `:${e.loc.line}:${e.loc.column}` : ''}`;
+    }
+    if (e && e.frame && !text.includes(plain(e.frame).trim())) text += `\n${plain(e.frame)}`;
+    return text;
+  }).join('\n\n') + (list.length > 3 ? `\n\n(${list.length - 3} more)` : '');
+}
+
+/* Watch mode: a server bundle that throws the build's error when it loads,
+ * in place of the one that could not be built. mod_ssr keeps serving the
+ * last good build, and in dev mode (SSRLiveReload On) shows this error in
+ * open pages until a build succeeds. */
+function writeErrorBundle(file, error) {
+  const text = buildErrorText(error);
+  const lit = (v) => JSON.stringify(v).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  const code = `/* Written by ${PLUGIN} (vite build --watch): the server build failed. */\n` +
+    '"use strict";\n' +
+    `var error = new Error(${lit(`the server build failed: ${text}`)});\n` +
+    'error.name = "BuildError";\n' +
+    'throw error;\n';
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const tmp = `${file}.tmp-${process.pid}`;
+    fs.writeFileSync(tmp, code);
+    fs.renameSync(tmp, file);
+  } catch {
+    /* the terminal has the error anyway */
+  }
+}
+
+function runProgram(bin, args, timeoutMs) {
   return new Promise((resolve) => {
     execFile(bin, args, { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
       (error, stdout, stderr) => {
@@ -256,6 +373,7 @@ export default function modSsr(options = {}) {
   const outBase = options.outDir || 'dist';
 
   let appMode = false;       /* one `vite build` builds client and server */
+  let watching = false;      /* `vite build --watch` */
   let root = process.cwd();
   let clientOutDir = null;   /* absolute, when known */
   let serverOutDir = null;
@@ -311,6 +429,7 @@ export default function modSsr(options = {}) {
 
       root = path.resolve(userConfig.root || process.cwd());
       appMode = !env.isSsrBuild;
+      watching = !!userConfig.build?.watch;
 
       let entry = options.entry;
       if (!entry) {
@@ -326,7 +445,9 @@ export default function modSsr(options = {}) {
       const ssrBuild = {
         copyPublicDir: false,
         minify: userSsrBuild.minify ?? options.minify ?? false,
-        emptyOutDir: true,
+        /* watch mode: Vite would empty the directory before each rebuild,
+         * leaving mod_ssr a moment without a bundle (and the marker) */
+        emptyOutDir: watching ? (userSsrBuild.emptyOutDir ?? false) : true,
         rollupOptions: { output: ssrOutput },
       };
       /* `vite build --ssr <entry>` (the standard template's build:server)
@@ -365,6 +486,11 @@ export default function modSsr(options = {}) {
             build: {
               outDir: userClientBuild.outDir || options.clientOutDir || path.posix.join(outBase, 'client'),
               ssrManifest: userClientBuild.ssrManifest ?? userConfig.build?.ssrManifest ?? true,
+              /* watch mode: keep the template (and the assets of pages still
+               * open on the previous build) while rebuilding */
+              ...(watching ? {
+                emptyOutDir: userClientBuild.emptyOutDir ?? userConfig.build?.emptyOutDir ?? false,
+              } : {}),
             },
           },
           ssr: out.environments.ssr,
@@ -374,6 +500,10 @@ export default function modSsr(options = {}) {
             async buildApp(builder) {
               const envs = builder.environments;
               const order = ['client', 'ssr', ...Object.keys(envs).filter((n) => n !== 'client' && n !== 'ssr')];
+              if (builder.config.build?.watch && envs.ssr) {
+                await watchApp(builder, order);
+                return;
+              }
               for (const name of order) {
                 if (envs[name] && !envs[name].isBuilt) await builder.build(envs[name]);
               }
@@ -398,6 +528,8 @@ export default function modSsr(options = {}) {
         const sibling = path.join(path.dirname(serverOutDir), 'client');
         clientOutDir = fs.existsSync(sibling) ? sibling : null;
       }
+      /* a wrong `prerender` fails now, not after the build */
+      prerenderPlan(options.prerender, root);
       if (!entryRel && !config.build.ssr) {
         logger.warn(`[${PLUGIN}] no server entry found (looked for ${SERVER_ENTRY_CANDIDATES.join(', ')}); ` +
           'set the `entry` option');
@@ -517,65 +649,282 @@ export default function modSsr(options = {}) {
       const chunk = Object.values(bundle).find((f) => f.type === 'chunk');
       const dir = outputOptions.dir ? path.resolve(root, outputOptions.dir) : serverOutDir;
       const bundleFile = path.join(dir, chunk.fileName);
-      const template = clientOutDir && fs.existsSync(path.join(clientOutDir, 'index.html'))
-        ? path.join(clientOutDir, 'index.html') : null;
-      const manifestFile = clientOutDir && fs.existsSync(path.join(clientOutDir, '.vite', 'ssr-manifest.json'))
-        ? path.join(clientOutDir, '.vite', 'ssr-manifest.json') : null;
 
-      await checkInEngine.call(this, bundleFile, template, manifestFile);
-
-      if (options.apacheConfig) {
-        if (!clientOutDir || !template) {
-          this.warn(`apacheConfig: no client build found next to ${dir}; snippet not written`);
-          return;
-        }
-        const file = path.resolve(root, options.apacheConfig === true
-          ? path.join(outBase, 'mod_ssr.conf') : options.apacheConfig);
-        let name;
-        try {
-          name = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).name;
-        } catch {
-          name = undefined;
-        }
-        fs.mkdirSync(path.dirname(file), { recursive: true });
-        fs.writeFileSync(file, apacheConfigText({
-          clientDir: clientOutDir, bundle: bundleFile, template, manifest: manifestFile,
-          base: resolvedBase, name,
-        }));
-        (logger || console).info(`[${PLUGIN}] httpd config written to ${display(file)}`);
+      /* `vite build --watch`: the watch round does the rest once every
+       * environment is done (the client may still be building now) */
+      const round = watchRounds.get(dir);
+      if (round) {
+        round.bundleFile = bundleFile;
+        return;
       }
+
+      const { template, manifest } = clientFiles(clientOutDir);
+      const problem = await engineCheck(bundleFile, template, manifest, (m) => this.warn(m));
+      if (problem) this.error(problem);
+      if (options.apacheConfig) {
+        writeApacheConfig(bundleFile, template, manifest, (m) => this.warn(m));
+      }
+      /* the client was built first: the build is complete */
+      touchBuildMarker(dir);
+      if (watching) {
+        if (prerenderPlan(options.prerender, root)) {
+          (logger || console).info(`[${PLUGIN}] prerender skipped in watch mode`);
+        }
+        return;
+      }
+      await runPrerender(bundleFile, template, manifest, (m) => this.warn(m), (m) => this.error(m));
     },
   };
 
-  async function checkInEngine(bundleFile, template, manifestFile) {
+  /* The template and the SSR manifest of a client build, when they exist. */
+  function clientFiles(dir) {
+    const template = dir && fs.existsSync(path.join(dir, 'index.html'))
+      ? path.join(dir, 'index.html') : null;
+    const manifest = dir && fs.existsSync(path.join(dir, '.vite', 'ssr-manifest.json'))
+      ? path.join(dir, '.vite', 'ssr-manifest.json') : null;
+    return { template, manifest };
+  }
+
+  function writeApacheConfig(bundleFile, template, manifestFile, warn) {
+    if (!clientOutDir || !template) {
+      warn(`apacheConfig: no client build found next to ${path.dirname(bundleFile)}; snippet not written`);
+      return;
+    }
+    const file = path.resolve(root, options.apacheConfig === true
+      ? path.join(outBase, 'mod_ssr.conf') : options.apacheConfig);
+    let name;
+    try {
+      name = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).name;
+    } catch {
+      name = undefined;
+    }
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, apacheConfigText({
+      clientDir: clientOutDir, bundle: bundleFile, template, manifest: manifestFile,
+      base: resolvedBase, name,
+    }));
+    (logger || console).info(`[${PLUGIN}] httpd config written to ${display(file)}`);
+  }
+
+  /* Runs the bundle in mod_ssr's engine (ssr-render) for the base URL.
+   * Returns null when it renders (or the check is skipped), else why not. */
+  async function engineCheck(bundleFile, template, manifestFile, warn) {
     const found = findSsrRender(options.ssrRender);
     if (!found.path) {
       if (options.ssrRender !== false) {
-        this.warn(`engine check skipped: ${found.why}`);
+        warn(`engine check skipped: ${found.why}`);
       }
-      return;
+      return null;
     }
     if (!fs.existsSync(found.path)) {
-      this.error(`ssr-render not found at ${found.path} (from ${found.explicit})`);
+      return `ssr-render not found at ${found.path} (from ${found.explicit})`;
     }
     const args = ['--bundle', bundleFile, '--base', ssrBaseFor(resolvedBase), '--quiet'];
     if (template) args.push('--template', template);
     if (manifestFile) args.push('--manifest', manifestFile);
     args.push(ssrBaseFor(resolvedBase));
-    const r = await runSsrRender(found.path, args, options.ssrRenderTimeout || 60000);
+    const r = await runProgram(found.path, args, options.ssrRenderTimeout || 60000);
     if (r.spawnError) {
-      this.error(`could not run ${found.path}: ${r.spawnError.message}`);
+      return `could not run ${found.path}: ${r.spawnError.message}`;
     }
     if (r.code !== 0) {
       const what = r.code === 2 ? 'does not load in mod_ssr\'s engine'
         : r.code === 1 ? 'loads, but rendering ' + ssrBaseFor(resolvedBase) + ' failed in mod_ssr\'s engine'
           : `made ssr-render fail (${r.signal ? 'signal ' + r.signal : 'exit ' + r.code})`;
-      this.error(`the server bundle ${display(bundleFile)} ${what}:\n` +
-        (r.stderr || '').trim() + `\n(checked with: ${found.path} ${args.join(' ')})`);
+      return `the server bundle ${display(bundleFile)} ${what}:\n` +
+        (r.stderr || '').trim() + `\n(checked with: ${found.path} ${args.join(' ')})`;
     }
     const status = /^status: (.*)$/m.exec(r.stderr || '');
     (logger || console).info(`[${PLUGIN}] engine check: ${ssrBaseFor(resolvedBase)} renders in ssr-render` +
       (status ? ` (status ${status[1]})` : ''));
+    return null;
+  }
+
+  /* The `prerender` option: ssr-prerender writes static pages of the build. */
+  async function runPrerender(bundleFile, template, manifestFile, warn, fail) {
+    const plan = prerenderPlan(options.prerender, root);
+    if (!plan) return;
+    const found = findSsrPrerender(options.ssrPrerender);
+    if (!found.path) {
+      if (options.ssrPrerender !== false) warn(`prerender skipped: ${found.why}`);
+      return;
+    }
+    if (!fs.existsSync(found.path)) {
+      fail(`ssr-prerender not found at ${found.path} (from ${found.explicit})`);
+    }
+    if (!template) {
+      fail(`prerender: no client build (index.html) found next to ${display(path.dirname(bundleFile))}`);
+    }
+    const args = ['--bundle', bundleFile, '--template', template];
+    if (manifestFile) args.push('--manifest', manifestFile);
+    args.push('--base', ssrBaseFor(resolvedBase));
+    if (plan.out) args.push('--out', plan.out);
+    if (plan.crawl) args.push('--crawl');
+    args.push(...plan.routes);
+    const r = await runProgram(found.path, args, options.prerenderTimeout || 300000);
+    if (r.spawnError) {
+      fail(`could not run ${found.path}: ${r.spawnError.message}`);
+    }
+    const output = `${r.stdout || ''}${r.stderr || ''}`.trim();
+    if (r.code !== 0) {
+      const why = r.code === 1 ? 'a route failed'
+        : r.code === 2 ? 'bad usage, or the build does not load'
+          : (r.signal ? 'signal ' + r.signal : 'exit ' + r.code);
+      fail(`prerender failed (${why}):\n${output}\n(ran: ${found.path} ${args.join(' ')})`);
+    }
+    (logger || console).info(`[${PLUGIN}] prerender:\n${output}`);
+  }
+
+  /* `vite build --watch`: Vite starts one watcher per environment and each
+   * rebuilds by itself when its own sources change (a module both import:
+   * both).  A round of rebuilds is complete when no watcher is busy and
+   * none has started for SETTLE_MS; then the bundle is checked in the engine
+   * (the result is reported, not fatal: mod_ssr shows the same error in the
+   * page) and the marker is touched.  The marker is also touched when a
+   * round starts, while the files on disk are still the last complete
+   * build: mod_ssr ignores a marker far older than the build (a leftover),
+   * and with this it is never older than the round.  A failed server build
+   * writes a bundle that throws the build error, so that mod_ssr's dev mode
+   * shows it in open pages too. */
+  async function watchApp(builder, order) {
+    const envs = builder.environments;
+    const log = builder.config.logger || logger || console;
+    const ssrConfig = envs.ssr.config;
+    const serverDir = path.resolve(ssrConfig.root, ssrConfig.build.outDir);
+    const clientDir = envs.client
+      ? path.resolve(envs.client.config.root, envs.client.config.build.outDir) : null;
+    const busy = new Set();           /* environments building */
+    const changed = new Map();        /* environment -> timer: a change, no START yet */
+    const errors = new Map();         /* environment -> its last build's error */
+    let timer = null;
+    let generation = 0;
+    let unfinished = true;            /* a round started and is not complete */
+    let completing = false;
+    let again = false;
+    let configWritten = false;
+    let warned = false;
+    const round = { bundleFile: null };
+    watchRounds.set(serverDir, round);
+
+    const isBusy = () => busy.size > 0 || changed.size > 0;
+    const warnOnce = (m) => {
+      if (!warned) log.warn(`[${PLUGIN}] ${m}`);
+      warned = true;
+    };
+    /* Something started: a new round, or more of the current one (an
+     * editor's save can reach a watcher as two changes, and so make two
+     * builds in a row: one round). */
+    function activity() {
+      if (!isBusy() && !unfinished) {
+        try {
+          touchBuildMarker(serverDir);
+        } catch {
+          /* the completion writes it */
+        }
+      }
+      unfinished = true;
+      generation++;
+      clearTimeout(timer);
+      timer = null;
+    }
+    function schedule() {
+      clearTimeout(timer);
+      timer = isBusy() ? null : setTimeout(complete, SETTLE_MS);
+    }
+    async function complete() {
+      timer = null;
+      if (completing) {
+        again = true;
+        return;
+      }
+      completing = true;
+      const gen = generation;
+      try {
+        const bundleFile = round.bundleFile || path.join(serverDir, 'entry-server.js');
+        const { template, manifest } = clientFiles(clientDir);
+        if (!errors.has('ssr')) {
+          const problem = await engineCheck(bundleFile, template, manifest, warnOnce);
+          if (problem) log.error(`[${PLUGIN}] ${problem}`, { timestamp: true });
+          if (!problem && options.apacheConfig && !configWritten) {
+            writeApacheConfig(bundleFile, template, manifest, warnOnce);
+            configWritten = true;
+          }
+        }
+        if (gen === generation && !isBusy()) {
+          touchBuildMarker(serverDir);
+          unfinished = false;
+          const failed = [...errors.keys()];
+          log.info(`[${PLUGIN}] build complete` +
+            (failed.length ? ` (with errors in: ${failed.join(', ')})` : '') +
+            `: ${display(path.join(serverDir, BUILD_MARKER))} touched`, { timestamp: true });
+        }
+      } catch (e) {
+        log.error(`[${PLUGIN}] ${e && e.message}`);
+      } finally {
+        completing = false;
+        if (again) {
+          again = false;
+          schedule();
+        }
+      }
+    }
+    function attach(name, watcher) {
+      watcher.on('change', () => {
+        activity();
+        clearTimeout(changed.get(name));
+        /* a change that starts no build (it should not happen) must not
+         * hold the round forever */
+        changed.set(name, setTimeout(() => {
+          changed.delete(name);
+          schedule();
+        }, 3000));
+      });
+      watcher.on('event', (event) => {
+        switch (event.code) {
+          case 'START':
+          case 'BUNDLE_START':
+            activity();
+            busy.add(name);
+            clearTimeout(changed.get(name));
+            changed.delete(name);
+            break;
+          case 'BUNDLE_END':
+            errors.delete(name);
+            break;
+          case 'ERROR':
+            errors.set(name, event.error);
+            if (name === 'ssr') writeErrorBundle(round.bundleFile || path.join(serverDir, 'entry-server.js'), event.error);
+            busy.delete(name);
+            schedule();
+            break;
+          case 'END':
+            busy.delete(name);
+            schedule();
+            break;
+          default:
+            break;
+        }
+      });
+      watcher.on('close', () => {
+        busy.delete(name);
+        watchRounds.delete(serverDir);
+      });
+    }
+
+    if (prerenderPlan(options.prerender, root)) {
+      log.info(`[${PLUGIN}] prerender skipped in watch mode`);
+    }
+    for (const name of order) {
+      if (!envs[name] || envs[name].isBuilt) continue;
+      busy.add(name);
+      const watcher = await builder.build(envs[name]);
+      if (watcher && typeof watcher.on === 'function') {
+        attach(name, watcher);
+      } else {
+        busy.delete(name);
+        schedule();
+      }
+    }
   }
 
   return [configPlugin, serverPlugin];

@@ -29,7 +29,15 @@ test('one vite build writes the client build, the SSR manifest and the server bu
   assert.ok(fs.existsSync(path.join(root, 'dist/client/.vite/ssr-manifest.json')));
   const assets = fs.readdirSync(path.join(root, 'dist/client/assets'));
   assert.ok(assets.some((f) => f.endsWith('.js')), 'client JS');
-  assert.deepEqual(fs.readdirSync(path.join(root, 'dist/server')), ['entry-server.js']);
+  assert.deepEqual(fs.readdirSync(path.join(root, 'dist/server')).sort(), ['.mod_ssr-build-complete', 'entry-server.js']);
+});
+
+test('the build-complete marker is touched after the client and the server are written', () => {
+  const mtime = (rel) => fs.statSync(path.join(root, rel)).mtimeMs;
+  const marker = mtime('dist/server/.mod_ssr-build-complete');
+  assert.ok(marker >= mtime('dist/server/entry-server.js'), 'marker not older than the bundle');
+  assert.ok(marker >= mtime('dist/client/index.html'), 'marker not older than the template');
+  assert.ok(marker >= mtime('dist/client/.vite/ssr-manifest.json'), 'marker not older than the manifest');
 });
 
 test('the server bundle is ES5 (parses with acorn ecmaVersion 5)', () => {

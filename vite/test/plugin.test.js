@@ -70,6 +70,8 @@ test('`vite build --ssr <entry> --outDir dist/server` (the template\'s build:ser
     acorn.parse(code, { ecmaVersion: 5, sourceType: 'script' });
     assert.match(code, /exports\.render\s*=/);
     assert.ok(!fs.existsSync(path.join(root, 'dist/client')), 'only the server is built');
+    assert.ok(fs.statSync(path.join(root, 'dist/server/.mod_ssr-build-complete')).mtimeMs >= fs.statSync(file).mtimeMs,
+      'the marker is touched after the bundle');
   }));
 
 test('findSsrRender: option, then MOD_SSR_RENDER, then PATH', () => {

@@ -28,6 +28,32 @@ export function locateSsrRender() {
   return candidates.find((f) => fs.existsSync(f)) || null;
 }
 
+/** ssr-prerender: MOD_SSR_PRERENDER, this repository's ./ssr-prerender, or PATH. */
+export function locateSsrPrerender() {
+  const candidates = [
+    process.env.MOD_SSR_PRERENDER,
+    path.resolve(here, '..', '..', 'ssr-prerender'),
+    ...(process.env.PATH || '').split(path.delimiter).filter(Boolean).map((d) => path.join(d, 'ssr-prerender')),
+  ].filter(Boolean);
+  return candidates.find((f) => fs.existsSync(f)) || null;
+}
+
+/** The directory of the Vite package the tests use (for its CLI). */
+export const viteDir = process.env.MOD_SSR_TEST_VITE
+  ? path.resolve(process.env.MOD_SSR_TEST_VITE)
+  : path.resolve(here, '..', 'node_modules', 'vite');
+
+/** A vite.config.js for a fixture run with Vite's CLI: the plugin from this
+ * package's source, with these options (JSON). */
+export function viteConfigFile(pluginOptions = {}) {
+  const url = pathToFileURL(path.resolve(here, '..', 'src', 'index.js')).href;
+  return `// written by vite-plugin-mod-ssr's tests
+const plugin = ${JSON.stringify(url)};
+const { default: modSsr } = await import(plugin);
+export default { plugins: [modSsr(${JSON.stringify(pluginOptions)})] };
+`;
+}
+
 function write(root, files) {
   for (const [rel, text] of Object.entries(files)) {
     const file = path.join(root, rel);
