@@ -21,6 +21,9 @@
 # replacing any earlier one.  Every load is bounded: ab -n count, -t cap.
 set -euo pipefail
 
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+
 here=$(cd "$(dirname "$0")" && pwd)
 top=${BENCH_TOP:-$(cd "$here/.." && pwd)}
 build=${BENCH_BUILD:-$PWD}
@@ -74,28 +77,13 @@ bundle=$(cd "$react" && "$node" "$here/node-build.mjs" "$react" "$work/node-ref"
 
 # httpd with the plugin's dist/mod_ssr.conf, pointed at the copy.
 sed "s|$react/dist|$work/app|g" "$react/dist/mod_ssr.conf" > "$work/mod_ssr.conf"
-cat > "$work/httpd.conf" <<CONF
-ServerRoot "$work"
-Listen 127.0.0.1:$((port + 2))
-ServerName 127.0.0.1
-PidFile "$work/httpd.pid"
-ErrorLog "$work/error.log"
-LogLevel warn
-DefaultRuntimeDir "$work"
-LoadModule mpm_event_module $modules/mod_mpm_event.so
-StartServers 1
-ServerLimit 1
-ThreadsPerChild 16
-MaxRequestWorkers 16
-LoadModule authz_core_module $modules/mod_authz_core.so
-LoadModule mime_module $modules/mod_mime.so
-LoadModule dir_module $modules/mod_dir.so
-LoadModule ssr_module $so
-$( [ "$(id -u)" = 0 ] && printf 'User www-data\nGroup www-data\n' )
-TypesConfig /etc/mime.types
+{
+    httpd_base_conf "$work" "$((port + 2))" "$modules" "$so"
+    cat <<CONF
 Include "$work/mod_ssr.conf"
 SSRScope thread
 CONF
+} > "$work/httpd.conf"
 
 names=(node node-cluster mod_ssr)
 declare -A port_of=([node]=$port [node-cluster]=$((port + 1)) [mod_ssr]=$((port + 2)))

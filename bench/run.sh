@@ -13,6 +13,9 @@
 # bounded: ab -n with a fixed count and -t as a time cap.
 set -euo pipefail
 
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+
 here=$(cd "$(dirname "$0")" && pwd)
 top=${BENCH_TOP:-$(cd "$here/.." && pwd)}
 build=${BENCH_BUILD:-$PWD}
@@ -58,25 +61,9 @@ echo
 
 start_httpd() {
     local scope=$1
-    cat > "$work/httpd.conf" <<CONF
-ServerRoot "$work"
-Listen 127.0.0.1:$port
-ServerName 127.0.0.1
-PidFile "$work/httpd.pid"
-ErrorLog "$work/error.log"
-LogLevel warn
-DefaultRuntimeDir "$work"
-LoadModule mpm_event_module $modules/mod_mpm_event.so
-StartServers 1
-ServerLimit 1
-ThreadsPerChild 16
-MaxRequestWorkers 16
-LoadModule authz_core_module $modules/mod_authz_core.so
-LoadModule mime_module $modules/mod_mime.so
-LoadModule dir_module $modules/mod_dir.so
-LoadModule ssr_module $so
-$( [ "$(id -u)" = 0 ] && printf 'User www-data\nGroup www-data\n' )
-TypesConfig /etc/mime.types
+    {
+        httpd_base_conf "$work" "$port" "$modules" "$so"
+        cat <<CONF
 DocumentRoot "$work/app/client"
 <Directory "$work/app/client">
     Require all granted
@@ -85,6 +72,7 @@ SSREngine On
 SSRBundle "$work/app/server/entry-server.js"
 SSRScope $scope
 CONF
+    } > "$work/httpd.conf"
     setsid "$apache2" -f "$work/httpd.conf" -D FOREGROUND &
     pid=$!
     for _ in $(seq 50); do
