@@ -35,7 +35,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
-import { createRequire } from 'node:module';
+import { builtinModules, createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import babel from '@babel/core';
 import presetEnv from '@babel/preset-env';
@@ -117,6 +117,75 @@ function duktapeRegexpPlugin({ types: t }) {
         list.push(`/${pattern}/${flags} (line ${line}: ${why})`);
         p.replaceWith(t.newExpression(t.identifier('RegExp'),
           [t.stringLiteral(pattern), t.stringLiteral(flags)]));
+      },
+    },
+  };
+}
+
+/* Node built-ins in the server bundle: mod_ssr has no module loader and no
+ * Node APIs, so `node:*` (and a dependency's bare 'crypto', 'async_hooks',
+ * ... that no installed package provides) resolve to a stub module with the
+ * built-in's export names, all undefined, instead of being left to a
+ * require() or import() that cannot work. */
+const BUILTIN_PREFIX = '\0mod-ssr-node-builtin:';
+const BUILTINS = new Set(builtinModules.filter((m) => !m.startsWith('_')));
+
+function builtinName(source) {
+  if (source.startsWith('node:')) return source.slice('node:'.length);
+  return BUILTINS.has(source) ? source : null;
+}
+
+function builtinStub(name) {
+  let names = [];
+  try {
+    names = Object.keys(require(`node:${name}`));
+  } catch {
+    /* a built-in this Node lacks: no named exports */
+  }
+  const ident = /^[A-Za-z_$][\w$]*$/;
+  const reserved = new Set(['default', 'constants']);
+  const lines = [`/* ${PLUGIN}: node:${name} is not available in mod_ssr's engine */`,
+    'var stub = {};', 'export default stub;'];
+  for (const n of names) {
+    if (ident.test(n) && !reserved.has(n)) lines.push(`export var ${n};`);
+  }
+  if (names.includes('constants')) lines.push('export var constants = {};');
+  return lines.join('\n') + '\n';
+}
+
+/* Babel plugin for the finished chunk: an import() the bundler left (of an
+ * external module, or of a computed specifier) is ES2020 syntax Duktape
+ * cannot parse, and there is no module loader behind it anyway. It becomes
+ * a rejected promise, so that the bundle loads and only the code that uses
+ * it fails. */
+function dynamicImportPlugin({ types: t }) {
+  const message = (arg) => {
+    const tail = " is not available in mod_ssr's engine";
+    if (t.isStringLiteral(arg)) return t.stringLiteral(`dynamic import of ${arg.value}${tail}`);
+    if (t.isTemplateLiteral(arg) && arg.expressions.length === 0) {
+      return t.stringLiteral(`dynamic import of ${arg.quasis[0].value.cooked}${tail}`);
+    }
+    /* evaluated, as import() evaluates its specifier */
+    return t.binaryExpression('+', t.binaryExpression('+', t.stringLiteral('dynamic import of '),
+      t.callExpression(t.identifier('String'), [arg])), t.stringLiteral(tail));
+  };
+  const reject = (arg, state) => {
+    state.file.metadata.modSsrDynamicImports = state.file.metadata.modSsrDynamicImports || [];
+    state.file.metadata.modSsrDynamicImports.push(
+      t.isStringLiteral(arg) ? arg.value : '<computed specifier>');
+    return t.callExpression(t.memberExpression(t.identifier('Promise'), t.identifier('reject')), [
+      t.newExpression(t.identifier('Error'), [message(arg || t.identifier('undefined'))]),
+    ]);
+  };
+  return {
+    name: 'mod-ssr-dynamic-import',
+    visitor: {
+      CallExpression(p, state) {
+        if (p.node.callee.type !== 'Import') return;
+        p.replaceWith(reject(p.node.arguments[0], state));
+      },
+      ImportExpression(p, state) {
+        p.replaceWith(reject(p.node.source, state));
       },
     },
   };
@@ -413,6 +482,7 @@ export default function modSsr(options = {}) {
     compact: minified,
     minified,
     comments: !minified,
+    plugins: [dynamicImportPlugin],
     presets: [[presetEnv, {
       targets,
       ignoreBrowserslistConfig: true,
@@ -551,6 +621,17 @@ export default function modSsr(options = {}) {
     resolveId: {
       order: 'pre',
       async handler(source, importer, resolveOptions) {
+        const builtin = builtinName(source);
+        if (builtin) {
+          /* a bare name a dependency imports: an installed package of that
+           * name (the npm 'buffer', 'events', ...) wins */
+          if (!source.startsWith('node:')) {
+            if (!importer || !/[\\/]node_modules[\\/]/.test(importer)) return null;
+            const resolved = await this.resolve(source, importer, { ...resolveOptions, skipSelf: true });
+            if (resolved && !resolved.external && path.isAbsolute(cleanId(resolved.id))) return resolved;
+          }
+          return BUILTIN_PREFIX + builtin;
+        }
         if (source !== 'core-js' && !source.startsWith('core-js/')) return null;
         const rel = source === 'core-js' ? 'index.js' : source.slice('core-js/'.length);
         let file = path.join(CORE_JS_DIR, rel);
@@ -560,6 +641,11 @@ export default function modSsr(options = {}) {
         const resolved = await this.resolve(file, importer, { ...resolveOptions, skipSelf: true });
         return resolved || file;
       },
+    },
+
+    load(id) {
+      if (!id.startsWith(BUILTIN_PREFIX)) return null;
+      return { code: builtinStub(id.slice(BUILTIN_PREFIX.length)), moduleSideEffects: false };
     },
 
     /* Only one chunk: dynamic imports are inlined (Rollup's and Rolldown's
@@ -627,6 +713,11 @@ export default function modSsr(options = {}) {
           });
         } catch (e) {
           this.error(`Babel could not compile the server bundle to ES5: ${e.message}`);
+        }
+        const dynamicImports = result.metadata && result.metadata.modSsrDynamicImports;
+        if (dynamicImports && dynamicImports.length) {
+          this.warn(`the server bundle had dynamic imports of ${[...new Set(dynamicImports)].join(', ')}: ` +
+            'mod_ssr has no module loader, they now return a rejected promise');
         }
         const withShim = insertShim(result.code, result.map);
         const problem = es5Check(withShim.code, chunk.fileName);

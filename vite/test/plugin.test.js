@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as acorn from 'acorn';
 import { apacheConfigText, findSsrRender, ssrBaseFor } from '../src/index.js';
-import { makeFixture, buildFixture, locateSsrRender } from '../testing/fixture.js';
+import { makeFixture, buildFixture, locateSsrRender, runInNode, runSsrRender } from '../testing/fixture.js';
 
 const ssrRender = locateSsrRender();
 
@@ -123,3 +123,42 @@ test('the httpd snippet for an app under a base mounts the client build there', 
     '</Location>',
   ]);
 });
+
+test('Node built-ins become stubs and dynamic import()s rejected promises: the bundle loads and renders',
+  () => withFixture({
+    'node_modules/uses-node/package.json': JSON.stringify({ name: 'uses-node', version: '1.0.0', type: 'module', main: 'index.js' }),
+    'node_modules/uses-node/index.js': `import { createHash } from 'crypto';
+const moduleName = ['node', 'crypto'].join(':');
+export async function probe() {
+  const als = await import('node:async_hooks');
+  let computed;
+  try {
+    await import(/* @vite-ignore */ moduleName);
+    computed = 'loaded';
+  } catch (e) {
+    computed = e.message;
+  }
+  return [typeof createHash, typeof als.AsyncLocalStorage, computed].join(' | ');
+}
+`,
+    'src/entry-server.ts': `import { probe } from 'uses-node';
+export async function render() { return { head: '', html: '<p>' + (await probe()) + '</p>' }; }
+`,
+  }, async (root) => {
+    const { warnings } = await buildFixture(root, { ssrRender: ssrRender || false });
+    const file = path.join(root, 'dist/server/entry-server.js');
+    const code = fs.readFileSync(file, 'utf8');
+    acorn.parse(code, { ecmaVersion: 5, sourceType: 'script' });
+    assert.doesNotMatch(code, /\bimport\(/);
+    assert.doesNotMatch(code, /require\(\s*["']node:/);
+    assert.deepEqual([...code.matchAll(/\brequire\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1]), []);
+    assert.ok(warnings.some((w) => /dynamic imports of <computed specifier>/.test(w)), warnings.join('\n'));
+    const expected = '<p>undefined | undefined | dynamic import of node:crypto is not available in mod_ssr&#39;s engine</p>';
+    const out = await runInNode(file, '/', '{}');
+    assert.equal(out.html.replace(/'/g, '&#39;'), expected);
+    if (ssrRender) {
+      const r = runSsrRender(ssrRender, ['--bundle', file, '--template', path.join(root, 'dist/client/index.html'), '/']);
+      assert.equal(r.status, 0, r.stderr);
+      assert.ok(r.stdout.replace(/'/g, '&#39;').includes(expected), r.stdout);
+    }
+  }));
