@@ -43,19 +43,6 @@ static int ssr_handler_unclaimed(const char *handler)
            strchr(handler, '/') != NULL;
 }
 
-/* A file name extension other than .html/.htm means an asset: a missing
- * asset is a 404, not a page. */
-static int ssr_asset_like(const char *path)
-{
-    const char *last = strrchr(path, '/');
-    const char *dot = strrchr(last ? last : path, '.');
-
-    if (dot == NULL || dot[1] == '\0') {
-        return 0;
-    }
-    return strcasecmp(dot, ".html") != 0 && strcasecmp(dot, ".htm") != 0;
-}
-
 static int ssr_accepts_html(request_rec *r)
 {
     const char *accept = apr_table_get(r->headers_in, "Accept");
@@ -67,7 +54,7 @@ static int ssr_accepts_html(request_rec *r)
 
 static int ssr_is_navigation(request_rec *r)
 {
-    return !ssr_asset_like(r->parsed_uri.path ? r->parsed_uri.path : r->uri) &&
+    return !ssr_url_asset_like(r->parsed_uri.path ? r->parsed_uri.path : r->uri) &&
            ssr_accepts_html(r);
 }
 

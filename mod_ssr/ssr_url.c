@@ -2,6 +2,7 @@
  * ssr_url.c -- the URL render() receives (see ssr_url.h).
  */
 #include <string.h>
+#include <strings.h>
 
 #include <apr_strings.h>
 
@@ -38,6 +39,17 @@ const char *ssr_render_url(apr_pool_t *p, const char *original_url,
     return apr_pstrcat(p, apr_pstrmemdup(p, original_url,
                                          (apr_size_t) (at - original_url)),
                        at + strlen(base), NULL);
+}
+
+int ssr_url_asset_like(const char *path)
+{
+    const char *last = strrchr(path, '/');
+    const char *dot = strrchr(last ? last : path, '.');
+
+    if (dot == NULL || dot[1] == '\0') {
+        return 0;
+    }
+    return strcasecmp(dot, ".html") != 0 && strcasecmp(dot, ".htm") != 0;
 }
 
 const char *ssr_normalize_base(apr_pool_t *p, const char *arg,

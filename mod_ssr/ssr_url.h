@@ -18,6 +18,11 @@ int ssr_url_in_base(const char *path, const char *base);
 const char *ssr_render_url(apr_pool_t *p, const char *original_url,
                            const char *base);
 
+/* Does the path's last segment have a file extension other than .html or
+ * .htm?  Such a path names an asset, not a page: a missing one is a 404,
+ * and a crawl does not follow it. */
+int ssr_url_asset_like(const char *path);
+
 /* Normalises an SSRBase value: must start with '/', gets a trailing '/'.
  * Returns NULL on success or a message. */
 const char *ssr_normalize_base(apr_pool_t *p, const char *arg,

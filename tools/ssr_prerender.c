@@ -144,15 +144,6 @@ static int pre_read_routes(apr_pool_t *p, pre_state *st, const char *file)
     return 0;
 }
 
-/* An extension other than .html/.htm: an asset, not a page. */
-static int pre_asset_like(const char *path)
-{
-    const char *last = strrchr(path, '/');
-    const char *dot = strrchr(last ? last : path, '.');
-
-    return dot && dot[1] && strcasecmp(dot, ".html") && strcasecmp(dot, ".htm");
-}
-
 /* href as a same-origin path, resolved against the page's route, or NULL. */
 static const char *pre_resolve(apr_pool_t *p, const char *route,
                                const char *href)
@@ -223,7 +214,7 @@ static void pre_collect_links(apr_pool_t *p, pre_state *st, const char *route,
         value = pre_href_value(p, href + 5);
         path = value ? pre_resolve(p, route, value) : NULL;
         if (path && ssr_url_in_base(path, st->app.base) &&
-            !pre_asset_like(path)) {
+            !ssr_url_asset_like(path)) {
             pre_enqueue(st, path);
         }
     }

@@ -13,5 +13,6 @@ Suite *result_suite(void);
 Suite *reload_suite(void);
 Suite *engine_suite(void);
 Suite *ratelimit_suite(void);
+Suite *url_suite(void);
 
 #endif /* CHECK_SUITES_H */
