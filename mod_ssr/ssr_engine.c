@@ -632,11 +632,6 @@ apr_size_t ssr_bundle_bytecode_size(const ssr_bundle_t *b)
 
 /* --- rendering ------------------------------------------------------------ */
 
-typedef struct {
-    ssr_heap_t *h;
-    const ssr_render_req_t *req;
-} duk__render_call;
-
 static void duk__push_rt(duk_context *ctx)
 {
     duk_push_heap_stash(ctx);
@@ -670,8 +665,7 @@ static void duk__push_info(duk_context *ctx, const ssr_render_req_t *req)
 
 static duk_ret_t duk__begin(duk_context *ctx, void *udata)
 {
-    duk__render_call *c = udata;
-    const ssr_render_req_t *req = c->req;
+    const ssr_render_req_t *req = udata;
 
     duk__push_rt(ctx);
     duk_push_string(ctx, "begin");
@@ -951,8 +945,8 @@ apr_status_t ssr_heap_render(ssr_heap_t *h, apr_pool_t *p,
     h->fatal_jmp = &jb;
 
     {
-        duk__render_call call = { h, req };
-        if (duk_safe_call(h->ctx, duk__begin, &call, 0, 1) != DUK_EXEC_SUCCESS) {
+        if (duk_safe_call(h->ctx, duk__begin, (void *) req, 0, 1)
+            != DUK_EXEC_SUCCESS) {
             duk__fail(h, p, res);
             failed = 1;
         }

@@ -26,7 +26,6 @@ typedef struct {
 struct ssr_lease_t {
     ssr_heap_t *heap;
     ssr_thread_heap *slot;      /* NULL: request scope */
-    int max_renders;
 };
 
 static apr_status_t ssr_thread_heaps_cleanup(void *data)

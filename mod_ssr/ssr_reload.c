@@ -22,7 +22,7 @@ int ssr_reload_due(apr_time_t now, apr_time_t last_check,
 
 /* Two missing files are the same file, whatever stale stat fields the
  * caller left in them. */
-static int file_sig_equal(const ssr_file_sig_t *a, const ssr_file_sig_t *b)
+int ssr_file_sig_equal(const ssr_file_sig_t *a, const ssr_file_sig_t *b)
 {
     if (!a->present || !b->present) {
         return a->present == b->present;
@@ -33,9 +33,9 @@ static int file_sig_equal(const ssr_file_sig_t *a, const ssr_file_sig_t *b)
 
 int ssr_sig_equal(const ssr_build_sig_t *a, const ssr_build_sig_t *b)
 {
-    return file_sig_equal(&a->bundle, &b->bundle)
-           && file_sig_equal(&a->tpl, &b->tpl)
-           && file_sig_equal(&a->manifest, &b->manifest);
+    return ssr_file_sig_equal(&a->bundle, &b->bundle)
+           && ssr_file_sig_equal(&a->tpl, &b->tpl)
+           && ssr_file_sig_equal(&a->manifest, &b->manifest);
 }
 
 static apr_time_t newest_mtime(const ssr_build_sig_t *s)
@@ -104,7 +104,7 @@ static apr_uint64_t fnv_u64(apr_uint64_t h, apr_uint64_t v)
     return h;
 }
 
-/* A missing file hashes as its absence only, matching file_sig_equal. */
+/* A missing file hashes as its absence only, matching ssr_file_sig_equal. */
 static apr_uint64_t fnv_file(apr_uint64_t h, const ssr_file_sig_t *f)
 {
     h = fnv_u64(h, f->present ? 1 : 0);

@@ -35,6 +35,7 @@ typedef struct {
 int ssr_reload_due(apr_time_t now, apr_time_t last_check,
                    apr_interval_time_t interval);
 
+int ssr_file_sig_equal(const ssr_file_sig_t *a, const ssr_file_sig_t *b);
 int ssr_sig_equal(const ssr_build_sig_t *a, const ssr_build_sig_t *b);
 
 typedef enum {

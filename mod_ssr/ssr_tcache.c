@@ -86,13 +86,6 @@ void ssr_tcache_child_init(apr_pool_t *pchild, server_rec *s)
     }
 }
 
-static int ssr_tcache_sig_equal(const ssr_file_sig_t *a,
-                                const ssr_file_sig_t *b)
-{
-    return a->present == b->present && a->mtime == b->mtime &&
-           a->size == b->size && a->inode == b->inode;
-}
-
 /* Reads and splits the file into p. */
 static apr_status_t ssr_tcache_load(apr_pool_t *p, const char *path,
                                     ssr_template_t *t, const char **err)
@@ -120,7 +113,7 @@ static ssr_tcache_slot *ssr_tcache_find(const char *path,
     for (i = 0; i < SSR_TCACHE_SLOTS; i++) {
         ssr_tcache_slot *slot = &ssr_tcache_slots[i];
         if (slot->used && strcmp(slot->path, path) == 0 &&
-            ssr_tcache_sig_equal(&slot->sig, sig)) {
+            ssr_file_sig_equal(&slot->sig, sig)) {
             return slot;
         }
     }
