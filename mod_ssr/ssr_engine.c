@@ -7,6 +7,7 @@
  * declared dead (fatal error) can still be freed without calling into it.
  */
 #include <setjmp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,11 +18,12 @@
 #include "duktape.h"
 #include "ssr_engine.h"
 #include "ssr_runtime_js.h"
+#include "ssr_text.h"
 
-#define DUK__DEFAULT_EVAL_TIMEOUT apr_time_from_sec(10)
-#define DUK__SLEEP_SLICE apr_time_from_msec(20)
-#define DUK__RT_KEY "ssr_rt"
-#define DUK__RENDER_KEY "ssr_render"
+#define SSR__DEFAULT_EVAL_TIMEOUT apr_time_from_sec(10)
+#define SSR__SLEEP_SLICE apr_time_from_msec(20)
+#define SSR__RT_KEY "ssr_rt"
+#define SSR__RENDER_KEY "ssr_render"
 
 struct ssr_bundle_t {
     const char *filename;
@@ -33,18 +35,18 @@ struct ssr_bundle_t {
 
 /* Header of every block the allocator hands to Duktape; 32 bytes keeps the
  * payload 16-byte aligned. */
-typedef struct duk__block {
-    struct duk__block *prev;
-    struct duk__block *next;
+typedef struct ssr__block {
+    struct ssr__block *prev;
+    struct ssr__block *next;
     size_t size;
     size_t pad_;
-} duk__block;
+} ssr__block;
 
 struct ssr_heap_t {
     duk_context *ctx;
     const ssr_bundle_t *bundle;
     ssr_heap_opts_t opts;
-    duk__block *blocks;          /* every live allocation */
+    ssr__block *blocks;          /* every live allocation */
     apr_size_t used;
     int refusals;                /* allocations refused (this render) */
     unsigned alloc_ticks;        /* allocations, for the deadline check */
@@ -58,11 +60,70 @@ struct ssr_heap_t {
     int renders;
     int unusable;
     apr_size_t baseline;         /* bytes held right after creation */
+    const apr_array_header_t *init_env; /* ssr__pair, while being created */
+    int (*cancelled)(void *);    /* the render's client watch, or NULL */
+    void *cancel_baton;
+    int client_gone;             /* seen by the watch: stop the render */
 };
+
+/* A string made safe for the engine by ssr_text_to_engine(). */
+typedef struct {
+    const char *s;
+    apr_size_t len;
+} ssr__text;
+
+static ssr__text ssr__clean(apr_pool_t *p, const char *s)
+{
+    ssr__text t;
+
+    if (s == NULL) {
+        s = "";
+    }
+    t.s = ssr_text_to_engine(p, s, strlen(s), &t.len);
+    if (t.s == NULL) {
+        t.s = "";
+        t.len = 0;
+    }
+    return t;
+}
+
+static ssr__text ssr__clean_n(apr_pool_t *p, const char *s, apr_size_t len)
+{
+    ssr__text t;
+
+    t.s = ssr_text_to_engine(p, s, len, &t.len);
+    if (t.s == NULL) {
+        t.s = "";
+        t.len = 0;
+    }
+    return t;
+}
+
+/* Name/value pairs made safe for the engine. */
+typedef struct {
+    ssr__text name;
+    ssr__text value;
+} ssr__pair;
+
+static apr_array_header_t *ssr__clean_pairs(apr_pool_t *p,
+                                            const apr_array_header_t *kvs)
+{
+    apr_array_header_t *out;
+    int i;
+
+    out = apr_array_make(p, kvs ? kvs->nelts : 0, sizeof(ssr__pair));
+    for (i = 0; kvs && i < kvs->nelts; i++) {
+        const ssr_kv_t *kv = &APR_ARRAY_IDX(kvs, i, ssr_kv_t);
+        ssr__pair *pair = apr_array_push(out);
+        pair->name = ssr__clean(p, kv->name);
+        pair->value = ssr__clean(p, kv->value);
+    }
+    return out;
+}
 
 /* --- allocator ----------------------------------------------------------- */
 
-static void duk__link(ssr_heap_t *h, duk__block *b)
+static void ssr__link(ssr_heap_t *h, ssr__block *b)
 {
     b->prev = NULL;
     b->next = h->blocks;
@@ -72,7 +133,7 @@ static void duk__link(ssr_heap_t *h, duk__block *b)
     h->blocks = b;
 }
 
-static void duk__unlink(ssr_heap_t *h, duk__block *b)
+static void ssr__unlink(ssr_heap_t *h, ssr__block *b)
 {
     if (b->prev) {
         b->prev->next = b->next;
@@ -93,17 +154,17 @@ static void duk__unlink(ssr_heap_t *h, duk__block *b)
  * limit for good and the render is stopped right there.  The heap is
  * dropped without calling into it again, the same way as after a fatal
  * error: this allocator knows every block to free. */
-#define DUK__REFUSALS_MAX (3 * (1 + 10))
-#define DUK__JMP_FATAL 1
-#define DUK__JMP_OVER_LIMIT 2
+#define SSR__REFUSALS_MAX (3 * (1 + 10))
+#define SSR__JMP_FATAL 1
+#define SSR__JMP_OVER_LIMIT 2
 
-static int duk__refuse(ssr_heap_t *h)
+static int ssr__refuse(ssr_heap_t *h)
 {
-    if (++h->refusals >= DUK__REFUSALS_MAX) {
+    if (++h->refusals >= SSR__REFUSALS_MAX) {
         h->over_limit = 1;
         if (h->fatal_jmp) {
             h->dead = 1;
-            longjmp(*h->fatal_jmp, DUK__JMP_OVER_LIMIT);
+            longjmp(*h->fatal_jmp, SSR__JMP_OVER_LIMIT);
         }
     }
     return 0;
@@ -115,95 +176,103 @@ static int duk__refuse(ssr_heap_t *h)
  * calls allocate, so the allocator also looks at the clock (every 64
  * allocations) and stops a render that is well past its deadline, the same
  * way as one over its memory limit. */
-#define DUK__DEADLINE_SLACK apr_time_from_msec(100)
-#define DUK__JMP_DEADLINE 3
+#define SSR__DEADLINE_SLACK apr_time_from_msec(100)
+#define SSR__JMP_DEADLINE 3
 
-static void duk__check_deadline(ssr_heap_t *h)
+static void ssr__check_deadline(ssr_heap_t *h)
 {
     if (h->deadline == 0 || (++h->alloc_ticks & 63) != 0 || !h->fatal_jmp) {
         return;
     }
-    if (apr_time_now() > h->deadline + DUK__DEADLINE_SLACK) {
+    if (apr_time_now() > h->deadline + SSR__DEADLINE_SLACK) {
         h->timed_out = 1;
         h->dead = 1;
-        longjmp(*h->fatal_jmp, DUK__JMP_DEADLINE);
+        longjmp(*h->fatal_jmp, SSR__JMP_DEADLINE);
     }
 }
 
-static int duk__admit(ssr_heap_t *h, size_t more)
+/* Whether the heap may grow by more bytes: a block of that size must not
+ * overflow with its header, nor the total pass the limit (compared without
+ * adding, so a huge request cannot wrap around). */
+static int ssr__admit(ssr_heap_t *h, size_t more)
 {
-    duk__check_deadline(h);
-    if (h->opts.memory_limit && h->used + more > h->opts.memory_limit) {
-        return duk__refuse(h);
+    ssr__check_deadline(h);
+    if (more > SIZE_MAX - sizeof(ssr__block)) {
+        return ssr__refuse(h);
+    }
+    if (h->opts.memory_limit &&
+        (h->used > h->opts.memory_limit ||
+         more > h->opts.memory_limit - h->used)) {
+        return ssr__refuse(h);
     }
     return 1;
 }
 
-static void *duk__alloc(void *udata, duk_size_t size)
+static void *ssr__alloc(void *udata, duk_size_t size)
 {
     ssr_heap_t *h = udata;
-    duk__block *b;
+    ssr__block *b;
 
-    if (!duk__admit(h, size)) {
+    if (!ssr__admit(h, size)) {
         return NULL;
     }
     b = malloc(sizeof(*b) + size);
     if (b == NULL) {
-        duk__refuse(h);
+        ssr__refuse(h);
         return NULL;
     }
     b->size = size;
-    duk__link(h, b);
+    ssr__link(h, b);
     h->used += size;
     return b + 1;
 }
 
-static void duk__free(void *udata, void *ptr)
+static void ssr__free(void *udata, void *ptr)
 {
     ssr_heap_t *h = udata;
-    duk__block *b;
+    ssr__block *b;
 
     if (ptr == NULL) {
         return;
     }
-    b = (duk__block *) ptr - 1;
-    duk__unlink(h, b);
+    b = (ssr__block *) ptr - 1;
+    ssr__unlink(h, b);
     h->used -= b->size;
     free(b);
 }
 
-static void *duk__realloc(void *udata, void *ptr, duk_size_t size)
+static void *ssr__realloc(void *udata, void *ptr, duk_size_t size)
 {
     ssr_heap_t *h = udata;
-    duk__block *b, *nb;
+    ssr__block *b, *nb;
 
     if (ptr == NULL) {
-        return duk__alloc(udata, size);
+        return ssr__alloc(udata, size);
     }
     if (size == 0) {
-        duk__free(udata, ptr);
+        ssr__free(udata, ptr);
         return NULL;
     }
-    b = (duk__block *) ptr - 1;
-    if (size > b->size && !duk__admit(h, size - b->size)) {
+    b = (ssr__block *) ptr - 1;
+    if (size > b->size && !ssr__admit(h, size - b->size)) {
         return NULL;
     }
-    duk__unlink(h, b);
+    ssr__unlink(h, b);
     nb = realloc(b, sizeof(*nb) + size);
     if (nb == NULL) {
-        duk__link(h, b);    /* the old block is still valid */
-        duk__refuse(h);
+        ssr__link(h, b);    /* the old block is still valid */
+        ssr__refuse(h);
         return NULL;
     }
     h->used = h->used - nb->size + size;
     nb->size = size;
-    duk__link(h, nb);
+    ssr__link(h, nb);
     return nb + 1;
 }
 
-static void duk__free_all_blocks(ssr_heap_t *h)
+static void ssr__free_all_blocks(ssr_heap_t *h)
 {
-    duk__block *b = h->blocks, *next;
+    ssr__block *b = h->blocks, *next;
 
     while (b) {
         next = b->next;
@@ -216,7 +285,7 @@ static void duk__free_all_blocks(ssr_heap_t *h)
 
 /* --- fatal errors and the deadline --------------------------------------- */
 
-static void duk__fatal(void *udata, const char *msg)
+static void ssr__fatal(void *udata, const char *msg)
 {
     ssr_heap_t *h = udata;
 
@@ -230,7 +299,7 @@ static void duk__fatal(void *udata, const char *msg)
         h->log(h->log_baton, SSR_LOG_ERR, text);
     }
     if (h->fatal_jmp) {
-        longjmp(*h->fatal_jmp, DUK__JMP_FATAL);
+        longjmp(*h->fatal_jmp, SSR__JMP_FATAL);
     }
     /* Only reachable if Duktape is entered outside our guarded calls, which
      * this file never does. */
@@ -246,72 +315,26 @@ int ssr_duk_exec_timeout_check(void *heap_udata)
     }
     /* Once tripped, keep tripping until the protected call has unwound:
      * a try/catch in the bundle must not be able to swallow it. */
-    if (h->timed_out || h->over_limit) {
+    if (h->timed_out || h->over_limit || h->client_gone) {
         return 1;
     }
     if (h->deadline && apr_time_now() >= h->deadline) {
         h->timed_out = 1;
         return 1;
     }
-    return 0;
-}
-
-/* --- strings out of Duktape ----------------------------------------------- */
-
-/* Duktape keeps strings in CESU-8: a character outside the BMP made by
- * JavaScript is two 3-byte surrogates.  HTTP wants UTF-8, and Node writes a
- * lone surrogate as U+FFFD, so do the same. */
-static int duk__surrogate_at(const unsigned char *s, apr_size_t i,
-                             apr_size_t len, unsigned *cp)
-{
-    if (i + 2 < len && s[i] == 0xED && s[i + 1] >= 0xA0 && s[i + 1] <= 0xBF) {
-        *cp = 0xD000 | ((unsigned) (s[i + 1] & 0x3F) << 6) | (s[i + 2] & 0x3F);
+    /* A client that left stops even a synchronous loop; the watch itself
+     * limits how often it looks at the socket. */
+    if (h->cancelled && h->cancelled(h->cancel_baton)) {
+        h->client_gone = 1;
         return 1;
     }
     return 0;
 }
 
-static char *duk__to_utf8(apr_pool_t *p, const char *in, apr_size_t len,
-                          apr_size_t *out_len)
-{
-    const unsigned char *s = (const unsigned char *) in;
-    unsigned char *out, *o;
-    apr_size_t i;
-    unsigned hi, lo, cp;
-
-    if (memchr(in, 0xED, len) == NULL) {
-        *out_len = len;
-        return apr_pstrmemdup(p, in, len);
-    }
-    o = out = apr_palloc(p, len + 1);
-    for (i = 0; i < len;) {
-        if (!duk__surrogate_at(s, i, len, &hi)) {
-            *o++ = s[i++];
-            continue;
-        }
-        if (hi <= 0xDBFF && duk__surrogate_at(s, i + 3, len, &lo) &&
-            lo >= 0xDC00) {
-            cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
-            *o++ = (unsigned char) (0xF0 | (cp >> 18));
-            *o++ = (unsigned char) (0x80 | ((cp >> 12) & 0x3F));
-            *o++ = (unsigned char) (0x80 | ((cp >> 6) & 0x3F));
-            *o++ = (unsigned char) (0x80 | (cp & 0x3F));
-            i += 6;
-        }
-        else {
-            *o++ = 0xEF;
-            *o++ = 0xBF;
-            *o++ = 0xBD;
-            i += 3;
-        }
-    }
-    *o = '\0';
-    *out_len = (apr_size_t) (o - out);
-    return (char *) out;
-}
+/* --- strings in and out of Duktape --------------------------------------- */
 
 /* obj[key] as a pool string, or NULL when it is not a string. */
-static const char *duk__get_str(duk_context *ctx, duk_idx_t obj,
+static const char *ssr__get_str(duk_context *ctx, duk_idx_t obj,
                                 const char *key, apr_pool_t *p,
                                 apr_size_t *len)
 {
@@ -322,13 +345,13 @@ static const char *duk__get_str(duk_context *ctx, duk_idx_t obj,
     duk_get_prop_string(ctx, obj, key);
     if (duk_is_string(ctx, -1)) {
         s = duk_get_lstring(ctx, -1, &n);
-        out = duk__to_utf8(p, s, n, len ? len : &dummy);
+        out = ssr_text_to_utf8(p, s, n, len ? len : &dummy);
     }
     duk_pop(ctx);
     return out;
 }
 
-static int duk__get_num(duk_context *ctx, duk_idx_t obj, const char *key,
+static int ssr__get_num(duk_context *ctx, duk_idx_t obj, const char *key,
                         double *out)
 {
     int found;
@@ -342,9 +365,38 @@ static int duk__get_num(duk_context *ctx, duk_idx_t obj, const char *key,
     return found;
 }
 
+/* A Duktape string value at idx as UTF-8 in the pool (never NULL). */
+static const char *ssr__utf8_at(duk_context *ctx, duk_idx_t idx, apr_pool_t *p)
+{
+    duk_size_t n;
+    apr_size_t len;
+    const char *s = duk_safe_to_lstring(ctx, idx, &n);
+    const char *out = ssr_text_to_utf8(p, s, n, &len);
+
+    return out ? out : "";
+}
+
+/* Text that went through ssr_text_to_engine() (ssr__clean): pushed with
+ * its length, so an embedded NUL stays part of the string. */
+static void ssr__push_clean(duk_context *ctx, const ssr__text *t)
+{
+    duk_push_lstring(ctx, t->s, t->len);
+}
+
+/* obj[name] = value as an own, enumerable data property, whatever name is:
+ * a plain assignment of "__proto__" would set the prototype instead. */
+static void ssr__define(duk_context *ctx, duk_idx_t obj, const ssr__text *name,
+                        const ssr__text *value)
+{
+    obj = duk_normalize_index(ctx, obj);
+    ssr__push_clean(ctx, name);
+    ssr__push_clean(ctx, value);
+    duk_def_prop(ctx, obj, DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_SET_WEC);
+}
+
 /* The error at the stack top as text (with its stack trace when it has
  * one), never throwing. */
-static const char *duk__error_text(duk_context *ctx, apr_pool_t *p)
+static const char *ssr__error_text(duk_context *ctx, apr_pool_t *p)
 {
     const char *s = duk_safe_to_stacktrace(ctx, -1);
 
@@ -353,7 +405,7 @@ static const char *duk__error_text(duk_context *ctx, apr_pool_t *p)
 
 /* --- host functions ------------------------------------------------------- */
 
-static ssr_heap_t *duk__heap_of(duk_context *ctx)
+static ssr_heap_t *ssr__heap_of(duk_context *ctx)
 {
     duk_memory_functions funcs;
 
@@ -361,9 +413,9 @@ static ssr_heap_t *duk__heap_of(duk_context *ctx)
     return funcs.udata;
 }
 
-static duk_ret_t duk__host_log(duk_context *ctx)
+static duk_ret_t ssr__host_log(duk_context *ctx)
 {
-    ssr_heap_t *h = duk__heap_of(ctx);
+    ssr_heap_t *h = ssr__heap_of(ctx);
     int level = duk_to_int(ctx, 0);
     const char *msg = duk_safe_to_string(ctx, 1);
 
@@ -375,58 +427,55 @@ static duk_ret_t duk__host_log(duk_context *ctx)
 
 /* --- creating heaps ------------------------------------------------------- */
 
-static void duk__push_bytecode(duk_context *ctx, const void *bc,
+static void ssr__push_bytecode(duk_context *ctx, const void *bc,
                                apr_size_t len)
 {
     duk_push_external_buffer(ctx);
     duk_config_buffer(ctx, -1, (void *) bc, (duk_size_t) len);
 }
 
-static void duk__push_env(duk_context *ctx, const apr_array_header_t *env)
+/* [ ] -> [ env ]: process.env and context.env. */
+static void ssr__push_env(duk_context *ctx, const apr_array_header_t *env)
 {
     int i;
 
     duk_push_object(ctx);
-    if (env == NULL) {
-        return;
-    }
-    for (i = 0; i < env->nelts; i++) {
-        const ssr_kv_t *kv = &APR_ARRAY_IDX(env, i, ssr_kv_t);
-        duk_push_string(ctx, kv->value);
-        duk_put_prop_string(ctx, -2, kv->name);
+    for (i = 0; env && i < env->nelts; i++) {
+        const ssr__pair *kv = &APR_ARRAY_IDX(env, i, ssr__pair);
+        ssr__define(ctx, -1, &kv->name, &kv->value);
     }
 }
 
 /* [ ] -> [ ]: runs the runtime, then the bundle; keeps both handles in the
  * heap stash. */
-static duk_ret_t duk__init_heap(duk_context *ctx, void *udata)
+static duk_ret_t ssr__init_heap(duk_context *ctx, void *udata)
 {
     ssr_heap_t *h = udata;
     const ssr_bundle_t *b = h->bundle;
 
     duk_push_heap_stash(ctx);
 
-    duk__push_bytecode(ctx, b->runtime_bc, b->runtime_bc_len);
+    ssr__push_bytecode(ctx, b->runtime_bc, b->runtime_bc_len);
     duk_load_function(ctx);
     duk_push_object(ctx);
-    duk_push_c_function(ctx, duk__host_log, 2);
+    duk_push_c_function(ctx, ssr__host_log, 2);
     duk_put_prop_string(ctx, -2, "log");
-    duk__push_env(ctx, h->opts.env);
+    ssr__push_env(ctx, h->init_env);
     duk_call(ctx, 2);
-    duk_put_prop_string(ctx, -2, DUK__RT_KEY);
+    duk_put_prop_string(ctx, -2, SSR__RT_KEY);
 
-    duk_get_prop_string(ctx, -1, DUK__RT_KEY);
+    duk_get_prop_string(ctx, -1, SSR__RT_KEY);
     duk_push_string(ctx, "loadModule");
-    duk__push_bytecode(ctx, b->bundle_bc, b->bundle_bc_len);
+    ssr__push_bytecode(ctx, b->bundle_bc, b->bundle_bc_len);
     duk_load_function(ctx);
     duk_push_string(ctx, b->filename);
     duk_call_prop(ctx, -4, 2);
-    duk_put_prop_string(ctx, -3, DUK__RENDER_KEY);
+    duk_put_prop_string(ctx, -3, SSR__RENDER_KEY);
     duk_pop_2(ctx);
     return 0;
 }
 
-static ssr_heap_t *duk__heap_new(const ssr_bundle_t *b,
+static ssr_heap_t *ssr__heap_new(const ssr_bundle_t *b,
                                  const ssr_heap_opts_t *opts)
 {
     ssr_heap_t *h = calloc(1, sizeof(*h));
@@ -438,10 +487,10 @@ static ssr_heap_t *duk__heap_new(const ssr_bundle_t *b,
     h->opts = *opts;
     h->log = opts->log;
     h->log_baton = opts->log_baton;
-    h->ctx = duk_create_heap(duk__alloc, duk__realloc, duk__free, h,
-                             duk__fatal);
+    h->ctx = duk_create_heap(ssr__alloc, ssr__realloc, ssr__free, h,
+                             ssr__fatal);
     if (h->ctx == NULL) {
-        duk__free_all_blocks(h);
+        ssr__free_all_blocks(h);
         free(h);
         return NULL;
     }
@@ -457,14 +506,14 @@ apr_status_t ssr_heap_create(const ssr_bundle_t *b, const ssr_heap_opts_t *opts,
     duk_int_t rc;
 
     *out = NULL;
-    h = duk__heap_new(b, opts);
+    h = ssr__heap_new(b, opts);
     if (h == NULL) {
         *err = "cannot create a JavaScript heap (out of memory, or "
                "SSRMemoryLimit too small)";
         return APR_ENOMEM;
     }
     limit = opts->eval_timeout > 0 ? opts->eval_timeout
-                                   : DUK__DEFAULT_EVAL_TIMEOUT;
+                                   : SSR__DEFAULT_EVAL_TIMEOUT;
     if (setjmp(jb)) {
         *err = h->timed_out ? "evaluating the bundle took too long"
              : h->over_limit ? "evaluating the bundle reached the memory "
@@ -475,7 +524,9 @@ apr_status_t ssr_heap_create(const ssr_bundle_t *b, const ssr_heap_opts_t *opts,
     }
     h->fatal_jmp = &jb;
     h->deadline = apr_time_now() + limit;
-    rc = duk_safe_call(h->ctx, duk__init_heap, h, 0, 1);
+    h->init_env = ssr__clean_pairs(p, opts->env);
+    rc = duk_safe_call(h->ctx, ssr__init_heap, h, 0, 1);
+    h->init_env = NULL;
     if (rc != DUK_EXEC_SUCCESS) {
         if (h->timed_out) {
             *err = apr_psprintf(p, "evaluating the bundle took longer than "
@@ -486,7 +537,7 @@ apr_status_t ssr_heap_create(const ssr_bundle_t *b, const ssr_heap_opts_t *opts,
             *err = "evaluating the bundle reached the memory limit";
         }
         else {
-            *err = duk__error_text(h->ctx, p);
+            *err = ssr__error_text(h->ctx, p);
         }
         h->fatal_jmp = NULL;
         ssr_heap_destroy(h);
@@ -517,7 +568,7 @@ void ssr_heap_destroy(ssr_heap_t *h)
             duk_destroy_heap(h->ctx);
         }
     }
-    duk__free_all_blocks(h);
+    ssr__free_all_blocks(h);
     free(h);
 }
 
@@ -539,7 +590,7 @@ apr_size_t ssr_heap_memory(const ssr_heap_t *h)
 /* --- compiling bundles ---------------------------------------------------- */
 
 /* [ source filename ] -> [ bytecode ] */
-static duk_ret_t duk__compile(duk_context *ctx, void *udata)
+static duk_ret_t ssr__compile(duk_context *ctx, void *udata)
 {
     (void) udata;
     duk_compile(ctx, DUK_COMPILE_FUNCTION);
@@ -547,7 +598,7 @@ static duk_ret_t duk__compile(duk_context *ctx, void *udata)
     return 1;
 }
 
-static apr_status_t duk__compile_to(apr_pool_t *p, duk_context *ctx,
+static apr_status_t ssr__compile_to(apr_pool_t *p, duk_context *ctx,
                                     const char *src, apr_size_t len,
                                     const char *filename, void **bc,
                                     apr_size_t *bc_len, const char **err)
@@ -557,8 +608,8 @@ static apr_status_t duk__compile_to(apr_pool_t *p, duk_context *ctx,
 
     duk_push_lstring(ctx, src, len);
     duk_push_string(ctx, filename);
-    if (duk_safe_call(ctx, duk__compile, NULL, 2, 1) != DUK_EXEC_SUCCESS) {
-        *err = duk__error_text(ctx, p);
+    if (duk_safe_call(ctx, ssr__compile, NULL, 2, 1) != DUK_EXEC_SUCCESS) {
+        *err = ssr__error_text(ctx, p);
         duk_pop(ctx);
         return APR_EGENERAL;
     }
@@ -571,9 +622,9 @@ static apr_status_t duk__compile_to(apr_pool_t *p, duk_context *ctx,
 
 /* The bundle is wrapped the way Node wraps a CommonJS module; the wrapper
  * shares the first line so error line numbers match the file. */
-static const char duk__cjs_head[] =
+static const char ssr__cjs_head[] =
     "function (exports, require, module, __filename, __dirname) {";
-static const char duk__cjs_tail[] = "\n}";
+static const char ssr__cjs_tail[] = "\n}";
 
 apr_status_t ssr_bundle_compile(apr_pool_t *p, const char *source,
                                 apr_size_t len, const char *filename,
@@ -592,22 +643,22 @@ apr_status_t ssr_bundle_compile(apr_pool_t *p, const char *source,
 
     /* Compiling needs no limits of its own: a heap without a memory cap. */
     scratch_opts.memory_limit = 0;
-    scratch = duk__heap_new(b, &scratch_opts);
+    scratch = ssr__heap_new(b, &scratch_opts);
     if (scratch == NULL) {
         *err = "cannot create a JavaScript heap";
         return APR_ENOMEM;
     }
-    rv = duk__compile_to(p, scratch->ctx, ssr_runtime_js,
+    rv = ssr__compile_to(p, scratch->ctx, ssr_runtime_js,
                          sizeof(ssr_runtime_js) - 1, "ssr_runtime.js",
                          &b->runtime_bc, &b->runtime_bc_len, err);
     if (rv == APR_SUCCESS) {
-        wlen = sizeof(duk__cjs_head) - 1 + len + sizeof(duk__cjs_tail) - 1;
+        wlen = sizeof(ssr__cjs_head) - 1 + len + sizeof(ssr__cjs_tail) - 1;
         wrapped = apr_palloc(p, wlen);
-        memcpy(wrapped, duk__cjs_head, sizeof(duk__cjs_head) - 1);
-        memcpy(wrapped + sizeof(duk__cjs_head) - 1, source, len);
-        memcpy(wrapped + wlen - (sizeof(duk__cjs_tail) - 1), duk__cjs_tail,
-               sizeof(duk__cjs_tail) - 1);
-        rv = duk__compile_to(p, scratch->ctx, wrapped, wlen, filename,
+        memcpy(wrapped, ssr__cjs_head, sizeof(ssr__cjs_head) - 1);
+        memcpy(wrapped + sizeof(ssr__cjs_head) - 1, source, len);
+        memcpy(wrapped + wlen - (sizeof(ssr__cjs_tail) - 1), ssr__cjs_tail,
+               sizeof(ssr__cjs_tail) - 1);
+        rv = ssr__compile_to(p, scratch->ctx, wrapped, wlen, filename,
                              &b->bundle_bc, &b->bundle_bc_len, err);
     }
     ssr_heap_destroy(scratch);
@@ -632,64 +683,93 @@ apr_size_t ssr_bundle_bytecode_size(const ssr_bundle_t *b)
 
 /* --- rendering ------------------------------------------------------------ */
 
-static void duk__push_rt(duk_context *ctx)
+static void ssr__push_rt(duk_context *ctx)
 {
     duk_push_heap_stash(ctx);
-    duk_get_prop_string(ctx, -1, DUK__RT_KEY);
+    duk_get_prop_string(ctx, -1, SSR__RT_KEY);
     duk_remove(ctx, -2);
 }
 
-static void duk__push_info(duk_context *ctx, const ssr_render_req_t *req)
+/* render()'s input, every string made safe for the engine. */
+typedef struct {
+    ssr__text url;
+    int has_manifest;
+    ssr__text manifest;
+    ssr__text method;
+    ssr__text path;
+    ssr__text query;
+    ssr__text remote_addr;
+    apr_array_header_t *headers;    /* ssr__pair */
+} ssr__input;
+
+static void ssr__input_make(apr_pool_t *p, const ssr_render_req_t *req,
+                            ssr__input *in)
+{
+    in->url = ssr__clean(p, req->url);
+    in->has_manifest = req->manifest != NULL;
+    if (in->has_manifest) {
+        in->manifest = ssr__clean_n(p, req->manifest, req->manifest_len);
+    }
+    in->method = ssr__clean(p, req->method ? req->method : "GET");
+    in->path = ssr__clean(p, req->path ? req->path : "/");
+    in->query = ssr__clean(p, req->query);
+    in->remote_addr = ssr__clean(p, req->remote_addr);
+    in->headers = ssr__clean_pairs(p, req->headers);
+}
+
+static void ssr__put_text(duk_context *ctx, const char *key,
+                          const ssr__text *t)
+{
+    ssr__push_clean(ctx, t);
+    duk_put_prop_string(ctx, -2, key);
+}
+
+/* [ ] -> [ info ]: what the runtime makes context from. */
+static void ssr__push_info(duk_context *ctx, const ssr__input *in)
 {
     int i;
 
     duk_push_object(ctx);
-    duk_push_string(ctx, req->method ? req->method : "GET");
-    duk_put_prop_string(ctx, -2, "method");
-    duk_push_string(ctx, req->url ? req->url : "");
-    duk_put_prop_string(ctx, -2, "url");
-    duk_push_string(ctx, req->path ? req->path : "/");
-    duk_put_prop_string(ctx, -2, "path");
-    duk_push_string(ctx, req->query ? req->query : "");
-    duk_put_prop_string(ctx, -2, "query");
-    duk_push_string(ctx, req->remote_addr ? req->remote_addr : "");
-    duk_put_prop_string(ctx, -2, "remoteAddr");
+    ssr__put_text(ctx, "method", &in->method);
+    ssr__put_text(ctx, "url", &in->url);
+    ssr__put_text(ctx, "path", &in->path);
+    ssr__put_text(ctx, "query", &in->query);
+    ssr__put_text(ctx, "remoteAddr", &in->remote_addr);
     duk_push_object(ctx);
-    for (i = 0; req->headers && i < req->headers->nelts; i++) {
-        const ssr_kv_t *kv = &APR_ARRAY_IDX(req->headers, i, ssr_kv_t);
-        duk_push_string(ctx, kv->value);
-        duk_put_prop_string(ctx, -2, kv->name);
+    for (i = 0; i < in->headers->nelts; i++) {
+        const ssr__pair *kv = &APR_ARRAY_IDX(in->headers, i, ssr__pair);
+        ssr__define(ctx, -1, &kv->name, &kv->value);
     }
     duk_put_prop_string(ctx, -2, "headers");
 }
 
-static duk_ret_t duk__begin(duk_context *ctx, void *udata)
+static duk_ret_t ssr__begin(duk_context *ctx, void *udata)
 {
-    const ssr_render_req_t *req = udata;
+    const ssr__input *in = udata;
 
-    duk__push_rt(ctx);
+    ssr__push_rt(ctx);
     duk_push_string(ctx, "begin");
     duk_push_heap_stash(ctx);
-    duk_get_prop_string(ctx, -1, DUK__RENDER_KEY);
+    duk_get_prop_string(ctx, -1, SSR__RENDER_KEY);
     duk_remove(ctx, -2);
-    duk_push_string(ctx, req->url ? req->url : "");
-    if (req->manifest) {
-        duk_push_lstring(ctx, req->manifest, req->manifest_len);
+    ssr__push_clean(ctx, &in->url);
+    if (in->has_manifest) {
+        ssr__push_clean(ctx, &in->manifest);
     }
     else {
         duk_push_undefined(ctx);
     }
-    duk__push_info(ctx, req);
+    ssr__push_info(ctx, in);
     duk_call_prop(ctx, -6, 4);
     duk_pop_2(ctx);
     return 0;
 }
 
-static duk_ret_t duk__call_rt(duk_context *ctx, void *udata)
+static duk_ret_t ssr__call_rt(duk_context *ctx, void *udata)
 {
     const char *method = udata;
 
-    duk__push_rt(ctx);
+    ssr__push_rt(ctx);
     duk_push_string(ctx, method);
     duk_call_prop(ctx, -2, 0);
     duk_remove(ctx, -2);
@@ -699,20 +779,20 @@ static duk_ret_t duk__call_rt(duk_context *ctx, void *udata)
 typedef struct {
     const char *name;
     const char *message;
-} duk__abort_reason;
+} ssr__abort_reason;
 
-static const duk__abort_reason duk__client_gone = {
+static const ssr__abort_reason ssr__client_gone = {
     "AbortError", "the client disconnected"
 };
-static const duk__abort_reason duk__deadline = {
+static const ssr__abort_reason ssr__deadline = {
     "TimeoutError", "the render passed its deadline (SSRTimeout)"
 };
 
-static duk_ret_t duk__abort(duk_context *ctx, void *udata)
+static duk_ret_t ssr__abort(duk_context *ctx, void *udata)
 {
-    const duk__abort_reason *why = udata;
+    const ssr__abort_reason *why = udata;
 
-    duk__push_rt(ctx);
+    ssr__push_rt(ctx);
     duk_push_string(ctx, "abort");
     duk_push_string(ctx, why->name);
     duk_push_string(ctx, why->message);
@@ -724,22 +804,37 @@ static duk_ret_t duk__abort(duk_context *ctx, void *udata)
 /* At the deadline, code waiting on context.signal gets a short grace to
  * see the abort (and release what it holds) before the render is failed;
  * the exec timeout check bounds the grace like any other JavaScript. */
-#define DUK__ABORT_GRACE apr_time_from_msec(50)
+#define SSR__ABORT_GRACE apr_time_from_msec(50)
 
-static void duk__abort_at_deadline(ssr_heap_t *h)
+static void ssr__abort_at_deadline(ssr_heap_t *h)
 {
-    h->deadline = apr_time_now() + DUK__ABORT_GRACE;
-    if (duk_safe_call(h->ctx, duk__abort, (void *) &duk__deadline, 0, 1)
+    h->deadline = apr_time_now() + SSR__ABORT_GRACE;
+    if (duk_safe_call(h->ctx, ssr__abort, (void *) &ssr__deadline, 0, 1)
         == DUK_EXEC_SUCCESS) {
         duk_pop(h->ctx);
-        duk_safe_call(h->ctx, duk__call_rt, "step", 0, 1);
+        duk_safe_call(h->ctx, ssr__call_rt, "step", 0, 1);
     }
     duk_pop(h->ctx);
     h->timed_out = 1;
 }
 
+/* The client left while the render waited: code waiting on
+ * context.signal gets the same short grace as at the deadline, and the
+ * watch is off meanwhile so the interrupt check does not cut it short. */
+static void ssr__abort_for_client(ssr_heap_t *h)
+{
+    apr_time_t grace_end = apr_time_now() + SSR__ABORT_GRACE;
+
+    h->cancelled = NULL;
+    if (h->deadline == 0 || h->deadline > grace_end) {
+        h->deadline = grace_end;
+    }
+    duk_safe_call(h->ctx, ssr__abort, (void *) &ssr__client_gone, 0, 1);
+    duk_pop(h->ctx);
+}
+
 /* Fills res when the render was stopped by a limit; 0 if it was not. */
-static int duk__stopped_by_limit(const ssr_heap_t *h, ssr_render_result_t *res)
+static int ssr__stopped_by_limit(const ssr_heap_t *h, ssr_render_result_t *res)
 {
     if (h->timed_out) {
         res->status = SSR_RENDER_TIMEOUT;
@@ -752,20 +847,26 @@ static int duk__stopped_by_limit(const ssr_heap_t *h, ssr_render_result_t *res)
                       "(SSRMemoryLimit)";
         return 1;
     }
+    if (h->client_gone) {
+        res->status = SSR_RENDER_ABORTED;
+        res->detail = "the client went away during the render";
+        return 1;
+    }
     return 0;
 }
 
 /* Maps a failed protected call to why it failed. */
-static void duk__fail(ssr_heap_t *h, apr_pool_t *p, ssr_render_result_t *res)
+static void ssr__fail(ssr_heap_t *h, apr_pool_t *p, ssr_render_result_t *res)
 {
-    if (!duk__stopped_by_limit(h, res)) {
+    if (!ssr__stopped_by_limit(h, res)) {
         res->status = SSR_RENDER_THREW;
-        res->error_message = duk__error_text(h->ctx, p);
+        res->error_message = ssr__error_text(h->ctx, p);
         res->detail = res->error_message;
     }
 }
 
-static void duk__read_headers(duk_context *ctx, duk_idx_t obj, apr_pool_t *p,
+/* result.headers as the runtime flattened it: [name, value, ...]. */
+static void ssr__read_headers(duk_context *ctx, duk_idx_t obj, apr_pool_t *p,
                               ssr_render_result_t *res)
 {
     duk_size_t i, n;
@@ -777,10 +878,10 @@ static void duk__read_headers(duk_context *ctx, duk_idx_t obj, apr_pool_t *p,
         for (i = 0; i + 1 < n; i += 2) {
             ssr_kv_t *kv = apr_array_push(res->headers);
             duk_get_prop_index(ctx, -1, (duk_uarridx_t) i);
-            kv->name = apr_pstrdup(p, duk_safe_to_string(ctx, -1));
+            kv->name = ssr__utf8_at(ctx, -1, p);
             duk_pop(ctx);
             duk_get_prop_index(ctx, -1, (duk_uarridx_t) (i + 1));
-            kv->value = apr_pstrdup(p, duk_safe_to_string(ctx, -1));
+            kv->value = ssr__utf8_at(ctx, -1, p);
             duk_pop(ctx);
         }
     }
@@ -788,41 +889,41 @@ static void duk__read_headers(duk_context *ctx, duk_idx_t obj, apr_pool_t *p,
 }
 
 /* Fills res from the object rt.describe() returned (at the stack top). */
-static void duk__read_description(duk_context *ctx, apr_pool_t *p,
+static void ssr__read_description(duk_context *ctx, apr_pool_t *p,
                                   ssr_render_result_t *res)
 {
-    const char *kind = duk__get_str(ctx, -1, "kind", p, NULL);
+    const char *kind = ssr__get_str(ctx, -1, "kind", p, NULL);
 
     if (kind == NULL || strcmp(kind, "bad") == 0) {
         res->status = SSR_RENDER_BAD_VALUE;
-        res->detail = duk__get_str(ctx, -1, "detail", p, NULL);
+        res->detail = ssr__get_str(ctx, -1, "detail", p, NULL);
         return;
     }
     if (strcmp(kind, "error") == 0) {
         res->status = SSR_RENDER_THREW;
-        res->error_code = duk__get_str(ctx, -1, "code", p, NULL);
-        res->error_message = duk__get_str(ctx, -1, "message", p, NULL);
-        res->error_stack = duk__get_str(ctx, -1, "stack", p, NULL);
-        res->error_target = duk__get_str(ctx, -1, "target", p, NULL);
-        res->has_error_status = duk__get_num(ctx, -1, "status",
+        res->error_code = ssr__get_str(ctx, -1, "code", p, NULL);
+        res->error_message = ssr__get_str(ctx, -1, "message", p, NULL);
+        res->error_stack = ssr__get_str(ctx, -1, "stack", p, NULL);
+        res->error_target = ssr__get_str(ctx, -1, "target", p, NULL);
+        res->has_error_status = ssr__get_num(ctx, -1, "status",
                                              &res->error_status);
         res->detail = res->error_stack ? res->error_stack : res->error_message;
         return;
     }
     res->status = SSR_RENDER_OK;
     res->is_object = strcmp(kind, "object") == 0;
-    res->html = duk__get_str(ctx, -1, "html", p, &res->html_len);
-    res->head = duk__get_str(ctx, -1, "head", p, &res->head_len);
-    res->has_status = duk__get_num(ctx, -1, "status", &res->http_status);
-    res->redirect = duk__get_str(ctx, -1, "redirect", p, NULL);
-    res->has_redirect_status = duk__get_num(ctx, -1, "redirectStatus",
+    res->html = ssr__get_str(ctx, -1, "html", p, &res->html_len);
+    res->head = ssr__get_str(ctx, -1, "head", p, &res->head_len);
+    res->has_status = ssr__get_num(ctx, -1, "status", &res->http_status);
+    res->redirect = ssr__get_str(ctx, -1, "redirect", p, NULL);
+    res->has_redirect_status = ssr__get_num(ctx, -1, "redirectStatus",
                                             &res->redirect_status);
-    duk__read_headers(ctx, -1, p, res);
+    ssr__read_headers(ctx, -1, p, res);
 }
 
 /* Sleeps until the next timer, the deadline, or the client leaving,
  * whichever is first.  Returns 1 when the deadline has come. */
-static int duk__wait(ssr_heap_t *h, const ssr_render_req_t *req,
+static int ssr__wait(ssr_heap_t *h, const ssr_render_req_t *req,
                      double ms, int *aborted)
 {
     apr_time_t now = apr_time_now();
@@ -836,8 +937,8 @@ static int duk__wait(ssr_heap_t *h, const ssr_render_req_t *req,
         if (h->deadline && now + slice > h->deadline) {
             slice = h->deadline - now;
         }
-        if (slice > DUK__SLEEP_SLICE) {
-            slice = DUK__SLEEP_SLICE;
+        if (slice > SSR__SLEEP_SLICE) {
+            slice = SSR__SLEEP_SLICE;
         }
         apr_sleep(slice);
         if (!*aborted && req->cancelled && req->cancelled(req->cancel_baton)) {
@@ -850,7 +951,7 @@ static int duk__wait(ssr_heap_t *h, const ssr_render_req_t *req,
 
 /* Runs the event loop until the render settles, fails or runs out of
  * time.  Returns non-zero when res was filled with a failure. */
-static int duk__drive(ssr_heap_t *h, apr_pool_t *p,
+static int ssr__drive(ssr_heap_t *h, apr_pool_t *p,
                       const ssr_render_req_t *req, ssr_render_result_t *res,
                       int *aborted)
 {
@@ -858,8 +959,14 @@ static int duk__drive(ssr_heap_t *h, apr_pool_t *p,
     double next;
 
     for (;;) {
-        if (duk_safe_call(ctx, duk__call_rt, "step", 0, 1) != DUK_EXEC_SUCCESS) {
-            duk__fail(h, p, res);
+        /* Before running JavaScript again: a client that left while the
+         * render waited gets its signal aborted, not the render cut off. */
+        if (!*aborted && req->cancelled && req->cancelled(req->cancel_baton)) {
+            ssr__abort_for_client(h);
+            *aborted = 1;
+        }
+        if (duk_safe_call(ctx, ssr__call_rt, "step", 0, 1) != DUK_EXEC_SUCCESS) {
+            ssr__fail(h, p, res);
             duk_pop(ctx);
             return 1;
         }
@@ -868,29 +975,23 @@ static int duk__drive(ssr_heap_t *h, apr_pool_t *p,
         if (next == -2 || next == -3) {
             return 0;   /* settled, or an uncaught error: describe() says */
         }
-        if (!*aborted && req->cancelled && req->cancelled(req->cancel_baton)) {
-            *aborted = 1;
-            duk_safe_call(ctx, duk__abort, (void *) &duk__client_gone, 0, 1);
-            duk_pop(ctx);
-            continue;
-        }
         if (next < 0) {
             res->status = SSR_RENDER_UNSETTLED;
             res->detail = "the render's promise never settled: no timers or "
                           "jobs were left to settle it";
             return 1;
         }
-        if (duk__wait(h, req, next, aborted)) {
-            duk__abort_at_deadline(h);
-            duk__fail(h, p, res);
+        if (ssr__wait(h, req, next, aborted)) {
+            ssr__abort_at_deadline(h);
+            ssr__fail(h, p, res);
             return 1;
         }
     }
 }
 
-static void duk__check_pending(ssr_heap_t *h)
+static void ssr__check_pending(ssr_heap_t *h)
 {
-    if (duk_safe_call(h->ctx, duk__call_rt, "pending", 0, 1) != DUK_EXEC_SUCCESS ||
+    if (duk_safe_call(h->ctx, ssr__call_rt, "pending", 0, 1) != DUK_EXEC_SUCCESS ||
         duk_get_number(h->ctx, -1) > 0) {
         /* Work left over would run during the next request's render. */
         h->unusable = 1;
@@ -903,11 +1004,11 @@ static void duk__check_pending(ssr_heap_t *h)
  * many times its live size, and then one collection pauses a render for
  * hundreds of milliseconds.  Collecting once the heap has grown well past
  * its size after creation keeps both the heap and the pauses small. */
-#define DUK__GC_SLACK ((apr_size_t) 16 * 1024 * 1024)
+#define SSR__GC_SLACK ((apr_size_t) 16 * 1024 * 1024)
 
-static void duk__collect_if_grown(ssr_heap_t *h)
+static void ssr__collect_if_grown(ssr_heap_t *h)
 {
-    if (h->used > 2 * h->baseline + DUK__GC_SLACK) {
+    if (h->used > 2 * h->baseline + SSR__GC_SLACK) {
         duk_gc(h->ctx, 0);
     }
 }
@@ -932,51 +1033,59 @@ apr_status_t ssr_heap_render(ssr_heap_t *h, apr_pool_t *p,
     h->log = req->log ? req->log : h->opts.log;
     h->log_baton = req->log ? req->log_baton : h->opts.log_baton;
     h->deadline = req->deadline;
+    h->cancelled = req->cancelled;
+    h->cancel_baton = req->cancel_baton;
 
     if (setjmp(jb)) {
-        if (!duk__stopped_by_limit(h, res)) {
+        if (!ssr__stopped_by_limit(h, res)) {
             res->status = SSR_RENDER_FATAL;
             res->detail = "Duktape fatal error during the render";
         }
         res->elapsed = apr_time_now() - start;
         h->fatal_jmp = NULL;
+        h->cancelled = NULL;
         return APR_EGENERAL;
     }
     h->fatal_jmp = &jb;
 
     {
-        if (duk_safe_call(h->ctx, duk__begin, (void *) req, 0, 1)
+        ssr__input in;
+
+        ssr__input_make(p, req, &in);
+        if (duk_safe_call(h->ctx, ssr__begin, &in, 0, 1)
             != DUK_EXEC_SUCCESS) {
-            duk__fail(h, p, res);
+            ssr__fail(h, p, res);
             failed = 1;
         }
         duk_pop(h->ctx);
     }
     if (!failed) {
-        failed = duk__drive(h, p, req, res, &aborted);
+        failed = ssr__drive(h, p, req, res, &aborted);
     }
     if (!failed) {
-        if (duk_safe_call(h->ctx, duk__call_rt, "describe", 0, 1) != DUK_EXEC_SUCCESS) {
-            duk__fail(h, p, res);
+        if (duk_safe_call(h->ctx, ssr__call_rt, "describe", 0, 1) != DUK_EXEC_SUCCESS) {
+            ssr__fail(h, p, res);
         }
         else {
-            duk__read_description(h->ctx, p, res);
+            ssr__read_description(h->ctx, p, res);
         }
         duk_pop(h->ctx);
     }
-    if (aborted && res->status != SSR_RENDER_TIMEOUT) {
+    if (aborted) {
+        /* Whatever ended it after that, nobody is waiting for the page. */
         res->status = SSR_RENDER_ABORTED;
         res->detail = "the client went away during the render";
     }
     if (res->status == SSR_RENDER_OK) {
-        duk__check_pending(h);
-        duk__collect_if_grown(h);
+        ssr__check_pending(h);
+        ssr__collect_if_grown(h);
     }
     else {
         h->unusable = 1;
     }
     h->fatal_jmp = NULL;
     h->deadline = 0;
+    h->cancelled = NULL;
     h->log = h->opts.log;
     h->log_baton = h->opts.log_baton;
     res->elapsed = apr_time_now() - start;

@@ -15,6 +15,7 @@
 static apr_pool_t *pool;
 static char logged[4096];
 static int cancel_now;
+static apr_time_t cancel_at;     /* cancelled from then on; 0 = never */
 
 static void capture_log(void *baton, int level, const char *msg)
 {
@@ -25,7 +26,7 @@ static void capture_log(void *baton, int level, const char *msg)
 
 static int is_cancelled(void *baton)
 {
-    return cancel_now;
+    return cancel_now || (cancel_at && apr_time_now() >= cancel_at);
 }
 
 static void setup(void)
@@ -33,6 +34,7 @@ static void setup(void)
     ck_assert_int_eq(apr_pool_create(&pool, NULL), APR_SUCCESS);
     logged[0] = '\0';
     cancel_now = 0;
+    cancel_at = 0;
 }
 
 static void teardown(void)
@@ -416,6 +418,88 @@ START_TEST(cancellation_aborts_the_signal)
 }
 END_TEST
 
+START_TEST(request_bytes_arrive_as_text)
+{
+    ssr_render_result_t res;
+    ssr_render_req_t req;
+    apr_array_header_t *hdrs = apr_array_make(pool, 2, sizeof(ssr_kv_t));
+    ssr_kv_t *kv;
+    ssr_heap_t *h = heap_for(
+        "exports.render = function (u, m, ctx) {"
+        "  var hs = ctx.headers;"
+        "  return [typeof u, u, typeof m, m, typeof ctx.path, ctx.path,"
+        "    typeof hs['x-bin'], hs['x-bin'],"
+        "    Object.prototype.hasOwnProperty.call(hs, '__proto__'),"
+        "    hs['__proto__'], Object.getPrototypeOf(hs) === Object.prototype,"
+        "    u.length].join('|');"
+        "};", 0);
+
+    kv = apr_array_push(hdrs);
+    kv->name = "x-bin";
+    kv->value = "\xFF";
+    kv = apr_array_push(hdrs);
+    kv->name = "__proto__";
+    kv->value = "yes";
+    request(&req, "\x80" "abc\xF0\x9F\x98\x80", ONE_SEC);
+    req.path = "\xFF" "p";
+    req.manifest = "{\"a\":\"\xC3\"}";
+    req.manifest_len = strlen(req.manifest);
+    req.headers = hdrs;
+    ssr_heap_render(h, pool, &req, &res);
+    ck_assert_int_eq(res.status, SSR_RENDER_OK);
+    /* A Symbol would have typeof "symbol"; the emoji is 2 code units. */
+    ck_assert_str_eq(res.html,
+                     "string|\xEF\xBF\xBD" "abc\xF0\x9F\x98\x80|"
+                     "string|{\"a\":\"\xEF\xBF\xBD\"}|"
+                     "string|\xEF\xBF\xBD" "p|string|\xEF\xBF\xBD|true|yes|true|6");
+    ssr_heap_destroy(h);
+}
+END_TEST
+
+START_TEST(env_names_are_own_properties)
+{
+    ssr_bundle_t *b;
+    ssr_heap_t *h;
+    ssr_render_result_t res;
+    const char *err = NULL;
+    ssr_heap_opts_t o = opts_with(0);
+    ssr_kv_t *kv = apr_array_push((apr_array_header_t *) o.env);
+
+    kv->name = "__proto__";
+    kv->value = "polluted\xC3";
+    ck_assert(compile("exports.render = function () {"
+                      "  var e = process.env;"
+                      "  return [Object.prototype.hasOwnProperty.call(e, '__proto__'),"
+                      "    e['__proto__'], Object.getPrototypeOf(e) === Object.prototype,"
+                      "    e.GREETING].join('|');"
+                      "};", &b, &err) == APR_SUCCESS);
+    ck_assert_msg(ssr_heap_create(b, &o, pool, &h, &err) == APR_SUCCESS,
+                  "create: %s", err);
+    ck_assert_int_eq(render(h, "", ONE_SEC, &res), SSR_RENDER_OK);
+    ck_assert_str_eq(res.html, "true|polluted\xEF\xBF\xBD|true|hello");
+    ssr_heap_destroy(h);
+}
+END_TEST
+
+START_TEST(client_gone_stops_a_synchronous_loop)
+{
+    ssr_render_result_t res;
+    ssr_heap_t *h = heap_for(
+        "exports.render = function () {"
+        "  for (;;) { try { for (;;) {} } catch (e) {} }"
+        "};", 0);
+    apr_time_t t0 = apr_time_now();
+
+    cancel_at = t0 + apr_time_from_msec(50);
+    ck_assert_int_eq(render(h, "", apr_time_from_sec(10), &res),
+                     SSR_RENDER_ABORTED);
+    /* stopped by the disconnect, not by the 10 s deadline */
+    ck_assert_int_lt(apr_time_now() - t0, apr_time_from_msec(500));
+    ck_assert(!ssr_heap_reusable(h));
+    ssr_heap_destroy(h);
+}
+END_TEST
+
 START_TEST(promise_combinators)
 {
     ssr_render_result_t res;
@@ -463,6 +547,9 @@ Suite *engine_suite(void)
     tcase_add_test(tc, non_bmp_text_comes_out_as_utf8);
     tcase_add_test(tc, cancellation_aborts_the_signal);
     tcase_add_test(tc, promise_combinators);
+    tcase_add_test(tc, request_bytes_arrive_as_text);
+    tcase_add_test(tc, env_names_are_own_properties);
+    tcase_add_test(tc, client_gone_stops_a_synchronous_loop);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -26,6 +26,7 @@ int main(void)
     srunner_add_suite(sr, engine_suite());
     srunner_add_suite(sr, ratelimit_suite());
     srunner_add_suite(sr, url_suite());
+    srunner_add_suite(sr, text_suite());
 
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);

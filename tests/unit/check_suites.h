@@ -14,5 +14,6 @@ Suite *reload_suite(void);
 Suite *engine_suite(void);
 Suite *ratelimit_suite(void);
 Suite *url_suite(void);
+Suite *text_suite(void);
 
 #endif /* CHECK_SUITES_H */
