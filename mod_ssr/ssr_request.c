@@ -7,6 +7,7 @@
  * to httpd as statuses, so ErrorDocument applies; JavaScript error text only
  * ever goes to the error log.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include <httpd.h>
@@ -15,6 +16,7 @@
 #include <http_protocol.h>
 #include <http_request.h>
 #include <apr_lib.h>
+#include <apr_poll.h>
 #include <apr_strings.h>
 
 #include "ssr_build.h"
@@ -67,18 +69,28 @@ static const char *ssr_template_path(request_rec *r, const ssr_dir_conf *conf)
                              SSR_DEFAULT_TEMPLATE);
 }
 
+/* A path with no file behind it: rendered when it is a navigation inside
+ * the app's base. */
+static int ssr_missing_page(request_rec *r, const ssr_dir_conf *conf)
+{
+    return ssr_url_in_base(r->uri, ssr_conf_base(conf)) &&
+           ssr_is_navigation(r);
+}
+
 /* SPEC 4: missing files that are navigations, the template itself, and a
- * directory whose index is the template; every other file is Apache's. */
-static int ssr_should_render(request_rec *r, const char *template_path)
+ * directory whose index is the template (the raw template is never sent,
+ * whatever URL reaches it); every other file is Apache's. */
+static int ssr_should_render(request_rec *r, const ssr_dir_conf *conf,
+                             const char *template_path)
 {
     const char *slash;
 
     switch (r->finfo.filetype) {
     case APR_NOFILE:
-        return ssr_is_navigation(r);
+        return ssr_missing_page(r, conf);
     case APR_REG:
         if (r->path_info && *r->path_info) {
-            return ssr_is_navigation(r);
+            return ssr_missing_page(r, conf);
         }
         return r->filename && strcmp(r->filename, template_path) == 0;
     case APR_DIR:
@@ -91,16 +103,54 @@ static int ssr_should_render(request_rec *r, const char *template_path)
     }
 }
 
-/* The URL the client asked for (path and query).  Not r->uri: mod_dir's
- * internal redirect to index.html rewrites that, and the app must see "/". */
+/* The request the client made: the first of a chain of internal redirects
+ * (mod_rewrite, ErrorDocument), or the main request of a subrequest.  (A
+ * fast redirect -- mod_dir's index, FallbackResource -- changes r->uri but
+ * keeps r->unparsed_uri, so it needs no walk.) */
+static request_rec *ssr_client_request(request_rec *r)
+{
+    for (;;) {
+        if (r->prev) {
+            r = r->prev;
+        }
+        else if (r->main) {
+            r = r->main;
+        }
+        else {
+            return r;
+        }
+    }
+}
+
+/* The URL as the client sent it, path and query, percent-encoding intact
+ * (SPEC 3: Express's originalUrl). */
 static const char *ssr_original_url(request_rec *r)
 {
-    const char *path = r->parsed_uri.path ? r->parsed_uri.path : r->uri;
+    request_rec *client = ssr_client_request(r);
 
-    if (r->parsed_uri.query) {
-        return apr_pstrcat(r->pool, path, "?", r->parsed_uri.query, NULL);
+    return ssr_url_origin_form(r->pool, client->unparsed_uri
+                                        ? client->unparsed_uri : "/");
+}
+
+/* context.path: the path of that URL, percent-decoded (%2F stays
+ * encoded, as with AllowEncodedSlashes NoDecode); the raw path when it
+ * does not decode (a bad escape, an encoded NUL). */
+static const char *ssr_decoded_path(apr_pool_t *p, const char *url)
+{
+    char *path = apr_pstrmemdup(p, url, strcspn(url, "?"));
+    char *raw = apr_pstrdup(p, path);
+
+    return ap_unescape_url_keep2f(path, 0) == OK ? path : raw;
+}
+
+/* An ErrorDocument that maps to a rendered page: the error's status (httpd
+ * keeps it as REDIRECT_STATUS), or 0 for any other request. */
+static int ssr_error_document_status(request_rec *r)
+{
+    if (r->prev && ap_is_HTTP_ERROR(r->prev->status)) {
+        return r->prev->status;
     }
-    return path;
+    return 0;
 }
 
 /* --- render input --------------------------------------------------------- */
@@ -114,30 +164,43 @@ static void ssr_log_console(void *baton, int level, const char *msg)
 
 /* Watching for the client to go away during a render.  httpd itself only
  * notices on the next write; a render can take seconds, so the socket is
- * polled for end-of-file (at most every SSR_CLIENT_POLL). */
+ * polled (at most every SSR_CLIENT_POLL, also from inside long synchronous
+ * JavaScript).  Only a real disconnect counts: a reset or a socket error,
+ * or httpd having marked the connection aborted.  A read end-of-file alone
+ * does not: a client may half-close its side once the request is sent and
+ * still read the answer, as it can for a static file. */
 #define SSR_CLIENT_POLL apr_time_from_msec(10)
 
 typedef struct {
     request_rec *r;
-    apr_socket_t *csd;       /* NULL: cannot be watched (e.g. HTTP/2) */
+    apr_pollfd_t pfd;        /* desc.s NULL: cannot be watched (HTTP/2) */
     apr_time_t next_poll;
 } ssr_client_watch;
 
 static void ssr_client_watch_init(request_rec *r, ssr_client_watch *w)
 {
+    memset(w, 0, sizeof(*w));
     w->r = r;
-    w->csd = r->connection->master ? NULL : ap_get_conn_socket(r->connection);
-    w->next_poll = 0;
+    w->pfd.p = r->pool;
+    w->pfd.desc_type = APR_POLL_SOCKET;
+    w->pfd.reqevents = APR_POLLIN;
+    w->pfd.desc.s = r->connection->master ? NULL
+                                          : ap_get_conn_socket(r->connection);
 }
 
 static int ssr_client_watch_poll(ssr_client_watch *w)
 {
-    int eof = 0;
+    apr_int32_t n = 0;
 
     if (w->r->connection->aborted) {
         return 1;
     }
-    if (w->csd && apr_socket_atreadeof(w->csd, &eof) == APR_SUCCESS && eof) {
+    if (w->pfd.desc.s == NULL) {
+        return 0;
+    }
+    w->pfd.rtnevents = 0;
+    if (apr_poll(&w->pfd, 1, &n, 0) == APR_SUCCESS && n > 0 &&
+        (w->pfd.rtnevents & (APR_POLLERR | APR_POLLHUP | APR_POLLNVAL))) {
         w->r->connection->aborted = 1;
         return 1;
     }
@@ -159,9 +222,20 @@ static int ssr_client_gone(void *baton)
 int ssr_client_gone_now(request_rec *r)
 {
     ssr_client_watch w;
+    int eof = 0;
 
     ssr_client_watch_init(r, &w);
-    return ssr_client_watch_poll(&w);
+    if (ssr_client_watch_poll(&w)) {
+        return 1;
+    }
+    /* An event stream's client never half-closes: end-of-file is a
+     * browser that left. */
+    if (w.pfd.desc.s && apr_socket_atreadeof(w.pfd.desc.s, &eof) == APR_SUCCESS
+        && eof) {
+        r->connection->aborted = 1;
+        return 1;
+    }
+    return 0;
 }
 
 /* Request headers with lower-case names; repeated headers are joined with
@@ -192,16 +266,18 @@ static apr_array_header_t *ssr_request_headers(request_rec *r)
 }
 
 static void ssr_render_input(request_rec *r, const ssr_dir_conf *conf,
-                             const ssr_gen_t *gen, const char *url,
+                             const ssr_gen_t *gen, const char *original_url,
                              ssr_client_watch *watch, ssr_render_req_t *req)
 {
+    const char *q = strchr(original_url, '?');
+
     memset(req, 0, sizeof(*req));
-    req->url = url;
+    req->url = ssr_render_url(r->pool, original_url, ssr_conf_base(conf));
     req->manifest = gen->manifest;
     req->manifest_len = gen->manifest_len;
     req->method = r->method;
-    req->path = r->parsed_uri.path ? r->parsed_uri.path : r->uri;
-    req->query = r->parsed_uri.query ? r->parsed_uri.query : "";
+    req->path = ssr_decoded_path(r->pool, original_url);
+    req->query = q ? q + 1 : "";
     req->remote_addr = r->useragent_ip;
     req->headers = ssr_request_headers(r);
     req->deadline = apr_time_now() + ssr_conf_timeout(conf);
@@ -254,6 +330,35 @@ static int ssr_send(request_rec *r, ssr_body *b)
     return OK;
 }
 
+/* Reason phrases for statuses httpd has none for (it would send those as
+ * "500 Internal Server Error"); the names Node uses. */
+static const char *ssr_reason_phrase(int status)
+{
+    switch (status) {
+    case 103: return "Early Hints";
+    case 418: return "I'm a Teapot";
+    case 421: return "Misdirected Request";
+    case 425: return "Too Early";
+    case 451: return "Unavailable For Legal Reasons";
+    case 508: return "Loop Detected";
+    case 510: return "Not Extended";
+    case 511: return "Network Authentication Required";
+    default: return "Unknown";
+    }
+}
+
+/* SPEC 3: any status 100-599 goes out with its own status line. */
+static void ssr_set_status(request_rec *r, int status)
+{
+    const char *line = ap_get_status_line(status);
+
+    r->status = status;
+    if (line == NULL || atoi(line) != status) {
+        r->status_line = apr_psprintf(r->pool, "%d %s", status,
+                                      ssr_reason_phrase(status));
+    }
+}
+
 static void ssr_common_headers(request_rec *r, const ssr_plan_t *plan,
                                apr_interval_time_t elapsed)
 {
@@ -289,7 +394,7 @@ static int ssr_send_page(request_rec *r, const ssr_dir_conf *conf,
     ssr_body_init(r, &body);
     ssr_template_emit(&gen->tpl, head, head_len, res->html, res->html_len,
                       ssr_body_write, &body);
-    r->status = plan->status;
+    ssr_set_status(r, plan->status);
     ap_set_content_type(r, SSR_CONTENT_TYPE);
     ssr_common_headers(r, plan, res->elapsed);
     if (plan->status == HTTP_OK) {
@@ -316,7 +421,7 @@ static int ssr_send_redirect(request_rec *r, const ssr_plan_t *plan,
     ssr_body body;
 
     ssr_body_init(r, &body);
-    r->status = plan->status;
+    ssr_set_status(r, plan->status);
     ssr_common_headers(r, plan, elapsed);
     apr_table_setn(r->headers_out, "Location", plan->location);
     ap_set_content_length(r, 0);
@@ -330,7 +435,8 @@ static int ssr_send_fallback(request_rec *r, const ssr_gen_t *gen)
 
     ssr_body_init(r, &body);
     ssr_template_emit(&gen->tpl, NULL, 0, NULL, 0, ssr_body_write, &body);
-    r->status = HTTP_OK;
+    ssr_set_status(r, ssr_error_document_status(r) ? ssr_error_document_status(r)
+                                                    : HTTP_OK);
     ap_set_content_type(r, SSR_CONTENT_TYPE);
     apr_table_setn(r->headers_out, "Cache-Control", "no-cache");
     apr_table_setn(r->headers_out, "X-SSR-Fallback", "1");
@@ -366,7 +472,7 @@ static void ssr_log_failure(request_rec *r, ssr_app_t *app, const char *why)
         return;
     }
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(20053)
-                  "render of %s failed: %s", r->unparsed_uri, why);
+                  "render of %s failed: %s", ssr_original_url(r), why);
     if (held_back > 0) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(20057)
                       "%d more render failures of this app were not logged "
@@ -429,7 +535,7 @@ static int ssr_respond(request_rec *r, ssr_app_t *app,
         ssr_stats_add(SSR_STAT_ABORTED);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, APLOGNO(20056)
                       "render of %s aborted: the client went away after "
-                      "%" APR_TIME_T_FMT " ms", r->unparsed_uri,
+                      "%" APR_TIME_T_FMT " ms", ssr_original_url(r),
                       apr_time_as_msec(res->elapsed));
         return DONE;
     }
@@ -437,6 +543,12 @@ static int ssr_respond(request_rec *r, ssr_app_t *app,
         ssr_stats_add(SSR_STAT_MEMORY);
     }
     ssr_plan_result(r->pool, res, &plan, ssr_log_plan_drop, r);
+    if (plan.kind == SSR_PLAN_PAGE && plan.status == HTTP_OK &&
+        ssr_error_document_status(r)) {
+        /* An ErrorDocument page keeps the error's status, unless the app
+         * chose one itself. */
+        plan.status = ssr_error_document_status(r);
+    }
     switch (plan.kind) {
     case SSR_PLAN_PAGE:
         return ssr_send_page(r, conf, gen, &plan, res);
@@ -454,7 +566,7 @@ static int ssr_respond(request_rec *r, ssr_app_t *app,
         }
         else {
             ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, APLOGNO(20054)
-                          "render of %s answered %d%s%s", r->unparsed_uri,
+                          "render of %s answered %d%s%s", ssr_original_url(r),
                           plan.status, plan.why ? ": " : "",
                           plan.why ? plan.why : "");
         }
@@ -503,7 +615,7 @@ static int ssr_render(request_rec *r, const ssr_dir_conf *conf,
         ssr_stats_add(SSR_STAT_NOT_STARTED);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, APLOGNO(20058)
                       "client went away before the render of %s; not "
-                      "rendered", r->unparsed_uri);
+                      "rendered", ssr_original_url(r));
         return DONE;
     }
     app = ssr_app_for(r, conf, template_path);
@@ -527,7 +639,7 @@ int ssr_handler(request_rec *r)
 {
     const ssr_dir_conf *conf = ap_get_module_config(r->per_dir_config,
                                                     &ssr_module);
-    const char *template_path, *url;
+    const char *template_path;
 
     if (conf == NULL || conf->engine != 1 || r->method_number != M_GET ||
         !ssr_handler_unclaimed(r->handler)) {
@@ -539,11 +651,7 @@ int ssr_handler(request_rec *r)
                ssr_conf_live_reload_path(r->pool, conf)) == 0) {
         return ssr_dev_events(r, conf, ssr_app_for(r, conf, template_path));
     }
-    if (!ssr_should_render(r, template_path)) {
-        return DECLINED;
-    }
-    url = ssr_render_url(r->pool, ssr_original_url(r), ssr_conf_base(conf));
-    if (url == NULL) {
+    if (!ssr_should_render(r, conf, template_path)) {
         return DECLINED;
     }
     if (conf->bundle == NULL) {
@@ -552,5 +660,5 @@ int ssr_handler(request_rec *r)
                       r->uri);
         return HTTP_SERVICE_UNAVAILABLE;
     }
-    return ssr_render(r, conf, template_path, url);
+    return ssr_render(r, conf, template_path, ssr_original_url(r));
 }

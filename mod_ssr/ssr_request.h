@@ -10,7 +10,8 @@
 /* The content handler. */
 int ssr_handler(request_rec *r);
 
-/* Has the client closed its connection?  (Polls the socket now.) */
+/* Has the client of a long-lived stream closed its connection?  Polls the
+ * socket now; unlike a render's watch, a read end-of-file counts. */
 int ssr_client_gone_now(request_rec *r);
 
 #endif /* SSR_REQUEST_H */

@@ -255,10 +255,10 @@ static void plan_ok(apr_pool_t *p, const ssr_render_result_t *res,
     }
     else {
         if (res->has_status) {
-            status = whole_status(res->http_status, 200, 599);
+            status = whole_status(res->http_status, 100, 599);
             if (status == 0) {
                 plan_fail(plan, "the render's status is not a whole number "
-                                "from 200 to 599");
+                                "from 100 to 599");
                 return;
             }
         }

@@ -23,22 +23,37 @@ int ssr_url_in_base(const char *path, const char *base)
 const char *ssr_render_url(apr_pool_t *p, const char *original_url,
                            const char *base)
 {
-    const char *q = strchr(original_url, '?');
-    apr_size_t plen = q ? (apr_size_t) (q - original_url) : strlen(original_url);
-    const char *path = apr_pstrmemdup(p, original_url, plen);
-    const char *at;
+    /* String.prototype.replace with a string pattern: the first match,
+     * wherever it is (even in the query), or the URL unchanged. */
+    const char *at = strstr(original_url, base);
 
-    if (!ssr_url_in_base(path, base)) {
-        return NULL;
-    }
-    /* String.prototype.replace with a string pattern: first match only. */
-    at = strstr(original_url, base);
     if (at == NULL) {
         return original_url;
     }
     return apr_pstrcat(p, apr_pstrmemdup(p, original_url,
                                          (apr_size_t) (at - original_url)),
                        at + strlen(base), NULL);
+}
+
+const char *ssr_url_origin_form(apr_pool_t *p, const char *target)
+{
+    const char *colon = strchr(target, ':');
+    const char *slash;
+
+    /* absolute-form "scheme://authority/path?query": keep "/path?query" */
+    if (*target != '/' && colon && colon[1] == '/' && colon[2] == '/' &&
+        strcspn(target, "/?#") > (apr_size_t) (colon - target)) {
+        slash = strpbrk(colon + 3, "/?#");
+        if (slash == NULL || *slash == '#') {
+            return "/";
+        }
+        target = *slash == '?' ? apr_pstrcat(p, "/", slash, NULL) : slash;
+    }
+    /* a fragment is never sent by a browser, but is not part of the URL */
+    if (strchr(target, '#')) {
+        return apr_pstrmemdup(p, target, strcspn(target, "#"));
+    }
+    return target;
 }
 
 int ssr_url_asset_like(const char *path)

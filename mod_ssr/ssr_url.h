@@ -14,9 +14,16 @@
 /* Is path inside the app's base?  "/app" counts as inside "/app/". */
 int ssr_url_in_base(const char *path, const char *base);
 
-/* originalUrl.replace(base, ''); NULL when the path is outside base. */
+/* originalUrl.replace(base, ''): the first occurrence of base removed;
+ * the URL unchanged when base is not in it.  Whether a request belongs to
+ * the app at all is ssr_url_in_base()'s question, asked of its path. */
 const char *ssr_render_url(apr_pool_t *p, const char *original_url,
                            const char *base);
+
+/* The request target as the client sent it (Express's originalUrl), in
+ * origin form: an absolute-form target "http://host/a?b" gives "/a?b";
+ * percent-encoding and everything else are left exactly as they are. */
+const char *ssr_url_origin_form(apr_pool_t *p, const char *target);
 
 /* Does the path's last segment have a file extension other than .html or
  * .htm?  Such a path names an asset, not a page: a missing one is a 404,

@@ -158,7 +158,8 @@ int main(int argc, const char *const *argv)
     if (!render_parse(p, argc, argv, &o)) {
         return 2;
     }
-    if (ssr_render_url(p, o.url, o.app.base) == NULL) {
+    if (!ssr_url_in_base(apr_pstrmemdup(p, o.url, strcspn(o.url, "?")),
+                         o.app.base)) {
         return ssr_cli_fail(&o.app, o.url, "not inside the base path");
     }
     if ((rc = ssr_cli_load(p, &o.app)) != 0) {

@@ -213,7 +213,8 @@ END_TEST
 
 START_TEST(plan_page_status)
 {
-    static const double good[] = { 200, 201, 404, 410, 500, 503, 599 };
+    static const double good[] = { 100, 103, 199, 200, 201, 404, 410, 418,
+                                   425, 451, 500, 503, 599 };
     apr_size_t i;
 
     for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
@@ -231,7 +232,7 @@ END_TEST
 
 START_TEST(plan_page_bad_status)
 {
-    static const double bad[] = { 0, 100, 199, 199.999, 200.5, 404.1,
+    static const double bad[] = { 0, 99, 99.999, 199.5, 200.5, 404.1,
                                   599.5, 600, 1000, -404, 4294967496.0 };
     apr_size_t i;
     ssr_render_result_t r;

@@ -26,9 +26,25 @@ START_TEST(render_url_is_node_replace)
     ck_assert_str_eq(ssr_render_url(pool, "/about?x=1", "/"), "about?x=1");
     ck_assert_str_eq(ssr_render_url(pool, "/app/about", "/app/"), "about");
     ck_assert_str_eq(ssr_render_url(pool, "/app", "/app/"), "/app");
-    ck_assert_ptr_null(ssr_render_url(pool, "/other/x", "/app/"));
-    /* only the path decides: a base in the query does not count */
-    ck_assert_ptr_null(ssr_render_url(pool, "/x?to=/app/", "/app/"));
+    /* no base in it: unchanged, as replace() leaves it */
+    ck_assert_str_eq(ssr_render_url(pool, "/other/x", "/app/"), "/other/x");
+    /* the first occurrence, even in the query, as replace() does */
+    ck_assert_str_eq(ssr_render_url(pool, "/x?to=/app/", "/app/"), "/x?to=");
+    /* encoding is left alone */
+    ck_assert_str_eq(ssr_render_url(pool, "/caf%C3%A9?q=a%20b", "/"),
+                     "caf%C3%A9?q=a%20b");
+}
+END_TEST
+
+START_TEST(origin_form)
+{
+    ck_assert_str_eq(ssr_url_origin_form(pool, "/a%20b?c=%3F"), "/a%20b?c=%3F");
+    ck_assert_str_eq(ssr_url_origin_form(pool, "http://h.example/a?b"), "/a?b");
+    ck_assert_str_eq(ssr_url_origin_form(pool, "https://h.example:8443"), "/");
+    ck_assert_str_eq(ssr_url_origin_form(pool, "http://h.example?q=1"), "/?q=1");
+    ck_assert_str_eq(ssr_url_origin_form(pool, "/a#frag"), "/a");
+    /* a colon later in the path is not a scheme */
+    ck_assert_str_eq(ssr_url_origin_form(pool, "/a:b//c"), "/a:b//c");
 }
 END_TEST
 
@@ -75,6 +91,7 @@ Suite *url_suite(void)
 
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, render_url_is_node_replace);
+    tcase_add_test(tc, origin_form);
     tcase_add_test(tc, in_base);
     tcase_add_test(tc, normalize_base);
     tcase_add_test(tc, asset_like);

@@ -408,14 +408,19 @@ function dechunk(buf) {
   return Buffer.concat(parts);
 }
 
-// request(port, target, { method, headers, body, timeout })
+// request(port, target, { method, headers, body, timeout, encoding, halfClose })
 // One connection per request (Connection: close).  Sends a browser-like
-// Accept unless headers.Accept is given (null removes it).  Resolves with
+// Accept unless headers.Accept is given (null removes it).  encoding
+// 'latin1' sends each character of the request head as one byte (to send
+// bytes that are not UTF-8); halfClose ends the client's side of the
+// connection once the request is written (a half-close).  Resolves with
 //   { status, statusLine, headers: [[rawName, value], ...], get(name),
 //     getAll(name), has(name), body: Buffer, text, complete }
 // The raw headers are parsed leniently, so a malformed header shows up as is
 // instead of making the client throw.
-export function request(port, target, { method = 'GET', headers = {}, body = null, timeout = 10_000 } = {}) {
+export function request(port, target, {
+  method = 'GET', headers = {}, body = null, timeout = 10_000, encoding = 'utf8', halfClose = false,
+} = {}) {
   return new Promise((resolve, reject) => {
     const hdrs = { Host: `${HOST}:${port}`, Accept: BROWSER_ACCEPT, Connection: 'close', ...headers };
     if (body != null) hdrs['Content-Length'] = Buffer.byteLength(body);
@@ -480,8 +485,9 @@ export function request(port, target, { method = 'GET', headers = {}, body = nul
     }
 
     sock.on('connect', () => {
-      sock.write(head);
+      sock.write(head, encoding);
       if (body != null) sock.write(body);
+      if (halfClose) sock.end();
     });
     sock.on('data', (c) => {
       chunks.push(c);
