@@ -693,6 +693,7 @@ static void ssr__push_rt(duk_context *ctx)
 /* render()'s input, every string made safe for the engine. */
 typedef struct {
     ssr__text url;
+    ssr__text original_url;
     int has_manifest;
     ssr__text manifest;
     ssr__text method;
@@ -706,6 +707,8 @@ static void ssr__input_make(apr_pool_t *p, const ssr_render_req_t *req,
                             ssr__input *in)
 {
     in->url = ssr__clean(p, req->url);
+    in->original_url = req->original_url ? ssr__clean(p, req->original_url)
+                                         : in->url;
     in->has_manifest = req->manifest != NULL;
     if (in->has_manifest) {
         in->manifest = ssr__clean_n(p, req->manifest, req->manifest_len);
@@ -731,7 +734,7 @@ static void ssr__push_info(duk_context *ctx, const ssr__input *in)
 
     duk_push_object(ctx);
     ssr__put_text(ctx, "method", &in->method);
-    ssr__put_text(ctx, "url", &in->url);
+    ssr__put_text(ctx, "url", &in->original_url);
     ssr__put_text(ctx, "path", &in->path);
     ssr__put_text(ctx, "query", &in->query);
     ssr__put_text(ctx, "remoteAddr", &in->remote_addr);

@@ -76,6 +76,8 @@ apr_size_t ssr_heap_memory(const ssr_heap_t *h);
 /* One render's input. */
 typedef struct {
     const char *url;            /* render()'s first argument */
+    const char *original_url;   /* context.url: as sent, base included;
+                                 * NULL = the same as url */
     const char *manifest;       /* ssrManifest text; NULL = undefined */
     apr_size_t manifest_len;
     const char *method;         /* context.method */

@@ -132,17 +132,6 @@ static const char *ssr_original_url(request_rec *r)
                                         ? client->unparsed_uri : "/");
 }
 
-/* context.path: the path of that URL, percent-decoded (%2F stays
- * encoded, as with AllowEncodedSlashes NoDecode); the raw path when it
- * does not decode (a bad escape, an encoded NUL). */
-static const char *ssr_decoded_path(apr_pool_t *p, const char *url)
-{
-    char *path = apr_pstrmemdup(p, url, strcspn(url, "?"));
-    char *raw = apr_pstrdup(p, path);
-
-    return ap_unescape_url_keep2f(path, 0) == OK ? path : raw;
-}
-
 /* An ErrorDocument that maps to a rendered page: the error's status (httpd
  * keeps it as REDIRECT_STATUS), or 0 for any other request. */
 static int ssr_error_document_status(request_rec *r)
@@ -273,10 +262,11 @@ static void ssr_render_input(request_rec *r, const ssr_dir_conf *conf,
 
     memset(req, 0, sizeof(*req));
     req->url = ssr_render_url(r->pool, original_url, ssr_conf_base(conf));
+    req->original_url = original_url;
     req->manifest = gen->manifest;
     req->manifest_len = gen->manifest_len;
     req->method = r->method;
-    req->path = ssr_decoded_path(r->pool, original_url);
+    req->path = ssr_url_decoded_path(r->pool, original_url);
     req->query = q ? q + 1 : "";
     req->remote_addr = r->useragent_ip;
     req->headers = ssr_request_headers(r);

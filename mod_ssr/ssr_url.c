@@ -56,6 +56,50 @@ const char *ssr_url_origin_form(apr_pool_t *p, const char *target)
     return target;
 }
 
+static int ssr_url_hex(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+const char *ssr_url_decoded_path(apr_pool_t *p, const char *url)
+{
+    apr_size_t len = strcspn(url, "?");
+    char *out = apr_palloc(p, len + 1);
+    apr_size_t i, o = 0;
+    int hi, lo;
+
+    for (i = 0; i < len; i++) {
+        if (url[i] != '%') {
+            out[o++] = url[i];
+            continue;
+        }
+        hi = i + 2 < len ? ssr_url_hex(url[i + 1]) : -1;
+        lo = hi >= 0 ? ssr_url_hex(url[i + 2]) : -1;
+        if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+            /* a bad escape or an encoded NUL: the path as it came */
+            return apr_pstrmemdup(p, url, len);
+        }
+        if (hi == 2 && lo == 0xF) {
+            /* %2F stays encoded (AllowEncodedSlashes NoDecode) */
+            out[o++] = url[i];
+            continue;
+        }
+        out[o++] = (char) (hi * 16 + lo);
+        i += 2;
+    }
+    out[o] = '\0';
+    return out;
+}
+
 int ssr_url_asset_like(const char *path)
 {
     const char *last = strrchr(path, '/');

@@ -25,6 +25,12 @@ const char *ssr_render_url(apr_pool_t *p, const char *original_url,
  * percent-encoding and everything else are left exactly as they are. */
 const char *ssr_url_origin_form(apr_pool_t *p, const char *target);
 
+/* context.path: the path of a URL (up to '?'), percent-decoded, with %2F
+ * left encoded (as httpd's AllowEncodedSlashes NoDecode); the raw path
+ * when it has a bad escape or an encoded NUL.  The result may be any
+ * bytes: the engine boundary makes it valid text. */
+const char *ssr_url_decoded_path(apr_pool_t *p, const char *url);
+
 /* Does the path's last segment have a file extension other than .html or
  * .htm?  Such a path names an asset, not a page: a missing one is a 404,
  * and a crawl does not follow it. */

@@ -132,10 +132,11 @@ static void ssr_cli_request(apr_pool_t *p, ssr_cli_app *app, const char *url,
 
     memset(req, 0, sizeof(*req));
     req->url = ssr_render_url(p, url, app->base);
+    req->original_url = url;
     req->manifest = app->manifest;
     req->manifest_len = app->manifest_len;
     req->method = method ? method : "GET";
-    req->path = q ? apr_pstrmemdup(p, url, (apr_size_t) (q - url)) : url;
+    req->path = ssr_url_decoded_path(p, url);
     req->query = q ? q + 1 : "";
     req->remote_addr = "127.0.0.1";
     req->headers = headers;

@@ -54,6 +54,7 @@ describe(`what render() receives (${MPM})`, () => {
     const res = await get(h, '/caf%C3%A9?q=a%20b');
     const info = echoOf(h, res);
     assert.equal(info.url, 'caf%C3%A9?q=a%20b', h.explain(res));
+    assert.equal(info.contextUrl, '/caf%C3%A9?q=a%20b', 'context.url keeps the base');
     assert.equal(info.path, '/caf\u00e9', 'context.path is the decoded path');
     assert.equal(info.query, 'q=a%20b', 'context.query stays encoded');
   });

@@ -36,6 +36,20 @@ START_TEST(render_url_is_node_replace)
 }
 END_TEST
 
+START_TEST(decoded_path)
+{
+    ck_assert_str_eq(ssr_url_decoded_path(pool, "/caf%C3%A9?q=%20"), "/caf\xC3\xA9");
+    ck_assert_str_eq(ssr_url_decoded_path(pool, "/ctx%3Fa=1"), "/ctx?a=1");
+    ck_assert_str_eq(ssr_url_decoded_path(pool, "/a%2Fb%2f"), "/a%2Fb%2f");
+    ck_assert_str_eq(ssr_url_decoded_path(pool, "/%80abc"), "/\x80" "abc");
+    /* bad escapes and NUL: the raw path */
+    ck_assert_str_eq(ssr_url_decoded_path(pool, "/a%zz"), "/a%zz");
+    ck_assert_str_eq(ssr_url_decoded_path(pool, "/a%4"), "/a%4");
+    ck_assert_str_eq(ssr_url_decoded_path(pool, "/a%"), "/a%");
+    ck_assert_str_eq(ssr_url_decoded_path(pool, "/a%00b"), "/a%00b");
+}
+END_TEST
+
 START_TEST(origin_form)
 {
     ck_assert_str_eq(ssr_url_origin_form(pool, "/a%20b?c=%3F"), "/a%20b?c=%3F");
@@ -92,6 +106,7 @@ Suite *url_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, render_url_is_node_replace);
     tcase_add_test(tc, origin_form);
+    tcase_add_test(tc, decoded_path);
     tcase_add_test(tc, in_base);
     tcase_add_test(tc, normalize_base);
     tcase_add_test(tc, asset_like);
