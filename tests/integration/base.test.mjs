@@ -47,6 +47,7 @@ describe(`SSRBase at server level (${MPM})`, () => {
     assert.ok(m, h.explain(res));
     const ctx = JSON.parse(unescapeHtml(m[1]));
     assert.equal(ctx.renderUrl, 'ctx?q=1');
+    assert.equal(ctx.url, '/app/ctx?q=1', 'context.url keeps the base');
     assert.equal(ctx.path, '/app/ctx');
     assert.equal(ctx.query, 'q=1');
   });
