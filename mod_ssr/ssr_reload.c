@@ -1,8 +1,12 @@
 /*
  * ssr_reload.c -- when to look for a new build and when to load it.
  */
+#include <string.h>
+
 #include <apr_file_io.h>
+#include <apr_lib.h>
 #include <apr_pools.h>
+#include <apr_strings.h>
 
 #include "ssr_reload.h"
 
@@ -154,4 +158,106 @@ apr_status_t ssr_file_read(apr_pool_t *p, const char *path, char **data,
     }
     apr_file_close(f);
     return rv;
+}
+
+/* --- build stamps ---------------------------------------------------------- */
+
+static int ssr_stamp_char(char c)
+{
+    /* no '-': the template's stamp ends with "-->" */
+    return apr_isalnum(c) || c == '_' || c == '.';
+}
+
+/* The id at s[0..len) ending at the delimiter end (a string, matched
+ * exactly), or NULL. */
+static const char *ssr_stamp_at(apr_pool_t *p, const char *s, apr_size_t len,
+                                const char *end)
+{
+    apr_size_t n = 0, elen = strlen(end);
+
+    while (n < len && n <= SSR_STAMP_MAX && ssr_stamp_char(s[n])) {
+        n++;
+    }
+    if (n == 0 || n > SSR_STAMP_MAX || len - n < elen ||
+        memcmp(s + n, end, elen) != 0) {
+        return NULL;
+    }
+    return apr_pstrmemdup(p, s, n);
+}
+
+/* memmem(), which is not everywhere. */
+static const char *ssr_find(const char *hay, apr_size_t len, const char *needle)
+{
+    apr_size_t n = strlen(needle), i;
+
+    for (i = 0; n <= len && i <= len - n; i++) {
+        if (hay[i] == needle[0] && memcmp(hay + i, needle, n) == 0) {
+            return hay + i;
+        }
+    }
+    return NULL;
+}
+
+#define SSR_BUNDLE_STAMP "/*! mod_ssr-build: "
+#define SSR_TEMPLATE_STAMP "<!--mod_ssr-build:"
+#define SSR_MANIFEST_STAMP "\"mod_ssr-build\""
+
+const char *ssr_stamp_of_bundle(apr_pool_t *p, const char *src,
+                                apr_size_t len)
+{
+    apr_size_t n = strlen(SSR_BUNDLE_STAMP);
+
+    /* only as the very first thing in the file: a bundle that merely
+     * contains the text elsewhere (in a string, say) is not stamped */
+    if (len < n || memcmp(src, SSR_BUNDLE_STAMP, n) != 0) {
+        return NULL;
+    }
+    return ssr_stamp_at(p, src + n, len - n, " */");
+}
+
+const char *ssr_stamp_of_template(apr_pool_t *p, const char *html,
+                                  apr_size_t len)
+{
+    const char *at = ssr_find(html, len, SSR_TEMPLATE_STAMP);
+    apr_size_t off;
+
+    if (at == NULL) {
+        return NULL;
+    }
+    off = (apr_size_t) (at - html) + strlen(SSR_TEMPLATE_STAMP);
+    return ssr_stamp_at(p, html + off, len - off, "-->");
+}
+
+static apr_size_t ssr_skip_space(const char *s, apr_size_t i, apr_size_t len)
+{
+    while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' ||
+                       s[i] == '\r')) {
+        i++;
+    }
+    return i;
+}
+
+const char *ssr_stamp_of_manifest(apr_pool_t *p, const char *json,
+                                  apr_size_t len)
+{
+    const char *at = ssr_find(json, len, SSR_MANIFEST_STAMP);
+    apr_size_t i;
+
+    if (at == NULL) {
+        return NULL;
+    }
+    i = ssr_skip_space(json, (apr_size_t) (at - json) +
+                             strlen(SSR_MANIFEST_STAMP), len);
+    if (i >= len || json[i] != ':') {
+        return NULL;
+    }
+    i = ssr_skip_space(json, i + 1, len);
+    if (i >= len || json[i] != '[') {
+        return NULL;
+    }
+    i = ssr_skip_space(json, i + 1, len);
+    if (i >= len || json[i] != '"') {
+        return NULL;
+    }
+    return ssr_stamp_at(p, json + i + 1, len - i - 1, "\"");
 }

@@ -55,6 +55,23 @@ ssr_reload_e ssr_reload_decide(const ssr_build_sig_t *current,
 apr_status_t ssr_file_read(apr_pool_t *p, const char *path, char **data,
                            apr_size_t *len);
 
+/* The build id vite-plugin-mod-ssr stamps into each file it writes for a
+ * build, so that the module loads a bundle, template and manifest together
+ * only when they come from one build:
+ *   bundle     starts with   / *! mod_ssr-build: ID * /   (no spaces in / *)
+ *   template   contains      <!--mod_ssr-build:ID-->
+ *   manifest   has the key   "mod_ssr-build": ["ID"]
+ * An id is 1-64 of [A-Za-z0-9_.].  Each returns the id, or NULL when the
+ * file carries none (a file not written by the plugin). */
+#define SSR_STAMP_MAX 64
+
+const char *ssr_stamp_of_bundle(apr_pool_t *p, const char *src,
+                                apr_size_t len);
+const char *ssr_stamp_of_template(apr_pool_t *p, const char *html,
+                                  apr_size_t len);
+const char *ssr_stamp_of_manifest(apr_pool_t *p, const char *json,
+                                  apr_size_t len);
+
 /* A short printable id for a build ("b" + hex), stable for equal sigs. */
 const char *ssr_build_id(apr_pool_t *p, const ssr_build_sig_t *sig);
 

@@ -457,6 +457,74 @@ START_TEST(build_id_reference_value)
 }
 END_TEST
 
+/* --- build stamps ----------------------------------------------------------- */
+
+#define STAMP_OF(fn, text) fn(pool, text, sizeof(text) - 1)
+
+START_TEST(stamp_of_bundle)
+{
+    const char *id = STAMP_OF(ssr_stamp_of_bundle,
+                              "/*! mod_ssr-build: k3x9Q.1_z */\n'use strict';");
+
+    ck_assert_str_eq(id, "k3x9Q.1_z");
+    /* only at the very start of the file */
+    ck_assert_ptr_null(STAMP_OF(ssr_stamp_of_bundle,
+                                "\n/*! mod_ssr-build: a */"));
+    ck_assert_ptr_null(STAMP_OF(ssr_stamp_of_bundle,
+                                "'use strict'; /*! mod_ssr-build: a */"));
+    /* malformed: no id, bad characters, unterminated, truncated */
+    ck_assert_ptr_null(STAMP_OF(ssr_stamp_of_bundle, "/*! mod_ssr-build:  */"));
+    ck_assert_ptr_null(STAMP_OF(ssr_stamp_of_bundle, "/*! mod_ssr-build: a b */"));
+    ck_assert_ptr_null(STAMP_OF(ssr_stamp_of_bundle, "/*! mod_ssr-build: a<b */"));
+    ck_assert_ptr_null(STAMP_OF(ssr_stamp_of_bundle, "/*! mod_ssr-build: abc"));
+    ck_assert_ptr_null(STAMP_OF(ssr_stamp_of_bundle, "/*! mod_ssr-bu"));
+    ck_assert_ptr_null(STAMP_OF(ssr_stamp_of_bundle, ""));
+}
+END_TEST
+
+START_TEST(stamp_too_long)
+{
+    char text[200];
+    char id[SSR_STAMP_MAX + 2];
+
+    memset(id, 'a', sizeof(id) - 1);
+    id[SSR_STAMP_MAX] = '\0';
+    apr_snprintf(text, sizeof(text), "/*! mod_ssr-build: %s */", id);
+    ck_assert_str_eq(ssr_stamp_of_bundle(pool, text, strlen(text)), id);
+    id[SSR_STAMP_MAX] = 'a';
+    id[SSR_STAMP_MAX + 1] = '\0';
+    apr_snprintf(text, sizeof(text), "/*! mod_ssr-build: %s */", id);
+    ck_assert_ptr_null(ssr_stamp_of_bundle(pool, text, strlen(text)));
+}
+END_TEST
+
+START_TEST(stamp_of_template)
+{
+    ck_assert_str_eq(STAMP_OF(ssr_stamp_of_template,
+                              "<html><head><!--mod_ssr-build:b42--><!--app-head--></head>"),
+                     "b42");
+    ck_assert_ptr_null(STAMP_OF(ssr_stamp_of_template, "<html><!--app-html--></html>"));
+    ck_assert_ptr_null(STAMP_OF(ssr_stamp_of_template, "<!--mod_ssr-build:b42"));
+    ck_assert_ptr_null(STAMP_OF(ssr_stamp_of_template, "<!--mod_ssr-build:-->"));
+    ck_assert_ptr_null(STAMP_OF(ssr_stamp_of_template, "<!--mod_ssr-build:a-b-->"));
+}
+END_TEST
+
+START_TEST(stamp_of_manifest)
+{
+    ck_assert_str_eq(STAMP_OF(ssr_stamp_of_manifest,
+                              "{\"src/main.js\":[\"/assets/a.js\"],\"mod_ssr-build\":[\"x1\"]}"),
+                     "x1");
+    ck_assert_str_eq(STAMP_OF(ssr_stamp_of_manifest,
+                              "{\n  \"mod_ssr-build\": [\n    \"x2\"\n  ]\n}"),
+                     "x2");
+    ck_assert_ptr_null(STAMP_OF(ssr_stamp_of_manifest, "{\"a\":[]}"));
+    ck_assert_ptr_null(STAMP_OF(ssr_stamp_of_manifest, "{\"mod_ssr-build\": \"x\"}"));
+    ck_assert_ptr_null(STAMP_OF(ssr_stamp_of_manifest, "{\"mod_ssr-build\": [\"x"));
+    ck_assert_ptr_null(STAMP_OF(ssr_stamp_of_manifest, "\"mod_ssr-build\""));
+}
+END_TEST
+
 Suite *reload_suite(void)
 {
     Suite *s = suite_create("reload");
@@ -484,6 +552,10 @@ Suite *reload_suite(void)
     tcase_add_test(tc, build_id_file_order_matters);
     tcase_add_test(tc, build_id_absent_files);
     tcase_add_test(tc, build_id_reference_value);
+    tcase_add_test(tc, stamp_of_bundle);
+    tcase_add_test(tc, stamp_too_long);
+    tcase_add_test(tc, stamp_of_template);
+    tcase_add_test(tc, stamp_of_manifest);
     suite_add_tcase(s, tc);
     return s;
 }
