@@ -86,6 +86,18 @@ export function findSsrPrerender(
   env?: Record<string, string | undefined>,
 ): { path: string | null; why?: string; explicit?: string };
 
+/** A new build id ([0-9a-z.]: time, then randomness). */
+export function newBuildId(): string;
+
+/** The build id a bundle, template or SSR manifest text carries, or null. */
+export function buildIdOf(kind: 'bundle' | 'template' | 'manifest', text: string): string | null;
+
+/** Stamps one build id into a build's files (each replaced atomically); returns the id. */
+export function stampBuild(
+  files: { bundle: string; template?: string | null; manifest?: string | null },
+  id?: string,
+): string;
+
 /** The build-complete marker's file name: `.mod_ssr-build-complete`. */
 export const BUILD_MARKER: string;
 

@@ -32,6 +32,7 @@
  * and touches the marker, once per round of rebuilds.  See
  * docs/dev-mode.md.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
@@ -252,6 +253,92 @@ export function touchBuildMarker(dir) {
     fs.writeFileSync(file, '');
   }
   return file;
+}
+
+/* Build ids.  Every complete build gets one id, stamped into the bundle
+ * (its first line), the template (an HTML comment) and the SSR manifest (a
+ * key): mod_ssr loads the three together only when their ids agree, so it
+ * never pairs the template of one build with the bundle of another, however
+ * the files are copied.  The bundle's first line is reserved for the stamp
+ * when it is generated (so a source map stays right), and stamped with the
+ * real id once the whole build is written. */
+const BUNDLE_STAMP_RE = /^\/\*! mod_ssr-build: ([A-Za-z0-9_.]+) \*\/\n/;
+const TEMPLATE_STAMP_RE = /<!--mod_ssr-build:([A-Za-z0-9_.]+)-->/;
+const MANIFEST_KEY = 'mod_ssr-build';
+const PENDING_ID = 'pending';
+
+/** A new build id: time, then randomness ([0-9a-z.], as mod_ssr accepts). */
+export function newBuildId() {
+  return `${Date.now().toString(36)}.${crypto.randomBytes(5).toString('hex')}`;
+}
+
+/** The id a file of a build carries, or null. */
+export function buildIdOf(kind, text) {
+  if (kind === 'bundle') return BUNDLE_STAMP_RE.exec(text)?.[1] ?? null;
+  if (kind === 'template') return TEMPLATE_STAMP_RE.exec(text)?.[1] ?? null;
+  try {
+    const id = JSON.parse(text)[MANIFEST_KEY];
+    return Array.isArray(id) && typeof id[0] === 'string' ? id[0] : null;
+  } catch {
+    return null;
+  }
+}
+
+function bundleStampLine(id) {
+  return `/*! mod_ssr-build: ${id} */\n`;
+}
+
+/* Writes a file by renaming a complete copy over it: a reader sees the old
+ * file or the new one, never half of one. */
+function replaceFileAtomically(file, text) {
+  const tmp = `${file}.mod_ssr-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
+  fs.writeFileSync(tmp, text);
+  try {
+    fs.chmodSync(tmp, fs.statSync(file).mode & 0o7777);
+  } catch {
+    /* a new file keeps the default mode */
+  }
+  fs.renameSync(tmp, file);
+}
+
+function stampBundle(text, id) {
+  const m = BUNDLE_STAMP_RE.exec(text);
+  return bundleStampLine(id) + (m ? text.slice(m[0].length) : text);
+}
+
+function stampTemplate(html, id) {
+  const stamp = `<!--mod_ssr-build:${id}-->`;
+  if (TEMPLATE_STAMP_RE.test(html)) return html.replace(TEMPLATE_STAMP_RE, () => stamp);
+  const head = /<head(\s[^>]*)?>/i.exec(html);
+  if (head) {
+    const at = head.index + head[0].length;
+    return html.slice(0, at) + stamp + html.slice(at);
+  }
+  return stamp + html;
+}
+
+function stampManifest(json, id) {
+  const manifest = JSON.parse(json);
+  delete manifest[MANIFEST_KEY];
+  manifest[MANIFEST_KEY] = [id];
+  return JSON.stringify(manifest, null, 2);
+}
+
+/**
+ * Stamps one build id into a build's files (template and manifest first,
+ * the bundle last; mod_ssr waits until all agree).  Returns the id.
+ * @param {{ bundle: string, template?: string|null, manifest?: string|null }} files
+ * @param {string} [id] a new id when not given
+ */
+export function stampBuild(files, id = newBuildId()) {
+  if (files.template) {
+    replaceFileAtomically(files.template, stampTemplate(fs.readFileSync(files.template, 'utf8'), id));
+  }
+  if (files.manifest) {
+    replaceFileAtomically(files.manifest, stampManifest(fs.readFileSync(files.manifest, 'utf8'), id));
+  }
+  replaceFileAtomically(files.bundle, stampBundle(fs.readFileSync(files.bundle, 'utf8'), id));
+  return id;
 }
 
 /** The `prerender` option read as ssr-prerender's routes, --crawl and
@@ -722,8 +809,12 @@ export default function modSsr(options = {}) {
         const withShim = insertShim(result.code, result.map);
         const problem = es5Check(withShim.code, chunk.fileName);
         if (problem) this.error(`${problem}`);
-        chunk.code = withShim.code;
-        if (wantMaps && withShim.map) chunk.map = withShim.map;
+        /* the first line is the build stamp's, filled in once the whole
+         * build is written */
+        chunk.code = bundleStampLine(PENDING_ID) + withShim.code;
+        if (wantMaps && withShim.map) {
+          chunk.map = { ...withShim.map, mappings: `;${withShim.map.mappings}` };
+        }
 
         const packageRequires = [];
         const re = /\brequire\(\s*["']([^"'./][^"']*)["']\s*\)/g;
@@ -755,7 +846,10 @@ export default function modSsr(options = {}) {
       if (options.apacheConfig) {
         writeApacheConfig(bundleFile, template, manifest, (m) => this.warn(m));
       }
-      /* the client was built first: the build is complete */
+      /* the client was built first: the build is complete.  A server-only
+       * build (`vite build --ssr`) joins the client build beside it. */
+      const clientId = !appMode && template ? buildIdOf('template', fs.readFileSync(template, 'utf8')) : null;
+      stampBuild({ bundle: bundleFile, template, manifest }, clientId || newBuildId());
       touchBuildMarker(dir);
       if (watching) {
         if (prerenderPlan(options.prerender, root)) {
@@ -942,6 +1036,9 @@ export default function modSsr(options = {}) {
           }
         }
         if (gen === generation && !isBusy()) {
+          if (!errors.has('ssr') && fs.existsSync(bundleFile)) {
+            stampBuild({ bundle: bundleFile, template, manifest });
+          }
           touchBuildMarker(serverDir);
           unfinished = false;
           const failed = [...errors.keys()];

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as acorn from 'acorn';
 import { makeFixture, buildFixture, runInNode, locateSsrRender, runSsrRender } from '../testing/fixture.js';
+import { buildIdOf, stampBuild } from '../src/index.js';
 
 const ssrRender = locateSsrRender();
 let root;
@@ -38,6 +39,37 @@ test('the build-complete marker is touched after the client and the server are w
   assert.ok(marker >= mtime('dist/server/entry-server.js'), 'marker not older than the bundle');
   assert.ok(marker >= mtime('dist/client/index.html'), 'marker not older than the template');
   assert.ok(marker >= mtime('dist/client/.vite/ssr-manifest.json'), 'marker not older than the manifest');
+});
+
+test('one build id is stamped into the bundle, the template and the manifest', () => {
+  const read = (rel) => fs.readFileSync(path.join(root, rel), 'utf8');
+  const bundle = read('dist/server/entry-server.js');
+  const id = buildIdOf('bundle', bundle);
+  assert.match(id ?? '', /^[0-9a-z]+\.[0-9a-f]{10}$/, bundle.slice(0, 80));
+  assert.ok(bundle.startsWith(`/*! mod_ssr-build: ${id} */\n`));
+  assert.equal(buildIdOf('template', read('dist/client/index.html')), id);
+  assert.match(read('dist/client/index.html'), new RegExp(`<head[^>]*><!--mod_ssr-build:${id.replace('.', '\\.')}-->`));
+  assert.equal(buildIdOf('manifest', read('dist/client/.vite/ssr-manifest.json')), id);
+});
+
+test('stamping again replaces the stamps, keeping each file otherwise the same', () => {
+  const dir = fs.mkdtempSync(path.join(root, 'stamp-'));
+  const files = {
+    bundle: path.join(dir, 'b.js'),
+    template: path.join(dir, 'i.html'),
+    manifest: path.join(dir, 'm.json'),
+  };
+  fs.writeFileSync(files.bundle, `/*! mod_ssr-build: pending */\n'use strict';\nexports.render = 1;\n`);
+  fs.writeFileSync(files.template, '<html><head><title>t</title></head><body><!--app-html--></body></html>');
+  fs.writeFileSync(files.manifest, JSON.stringify({ 'src/a.js': ['/assets/a.js'] }, null, 2));
+  stampBuild(files, 'one.1');
+  stampBuild(files, 'two.2');
+  assert.equal(fs.readFileSync(files.bundle, 'utf8'), `/*! mod_ssr-build: two.2 */\n'use strict';\nexports.render = 1;\n`);
+  assert.equal(fs.readFileSync(files.template, 'utf8'),
+    '<html><head><!--mod_ssr-build:two.2--><title>t</title></head><body><!--app-html--></body></html>');
+  assert.deepEqual(JSON.parse(fs.readFileSync(files.manifest, 'utf8')),
+    { 'src/a.js': ['/assets/a.js'], 'mod_ssr-build': ['two.2'] });
+  assert.deepEqual(fs.readdirSync(dir).sort(), ['b.js', 'i.html', 'm.json'], 'no temp file left');
 });
 
 test('the server bundle is ES5 (parses with acorn ecmaVersion 5)', () => {
