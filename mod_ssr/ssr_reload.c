@@ -261,3 +261,102 @@ const char *ssr_stamp_of_manifest(apr_pool_t *p, const char *json,
     }
     return ssr_stamp_at(p, json + i + 1, len - i - 1, "\"");
 }
+
+/* --- snapshots ------------------------------------------------------------- */
+
+void ssr_file_sig_stat(apr_pool_t *p, const char *path, ssr_file_sig_t *sig)
+{
+    apr_finfo_t fi;
+
+    memset(sig, 0, sizeof(*sig));
+    if (path && apr_stat(&fi, path, APR_FINFO_MTIME | APR_FINFO_SIZE |
+                         APR_FINFO_INODE | APR_FINFO_TYPE, p) == APR_SUCCESS &&
+        fi.filetype == APR_REG) {
+        sig->present = 1;
+        sig->mtime = fi.mtime;
+        sig->size = fi.size;
+        sig->inode = fi.inode;
+    }
+}
+
+static void ssr_snapshot_stat(apr_pool_t *p, const char *bundle_path,
+                              const char *tpl_path, const char *manifest_path,
+                              ssr_build_sig_t *sig)
+{
+    ssr_file_sig_stat(p, bundle_path, &sig->bundle);
+    ssr_file_sig_stat(p, tpl_path, &sig->tpl);
+    ssr_file_sig_stat(p, manifest_path, &sig->manifest);
+}
+
+static int ssr_snapshot_read_one(apr_pool_t *p, const char *path,
+                                 char **data, apr_size_t *len,
+                                 ssr_snapshot_t *snap)
+{
+    apr_status_t rv = ssr_file_read(p, path, data, len);
+
+    if (rv != APR_SUCCESS) {
+        snap->why = apr_psprintf(p, "cannot read %s: %pm", path, &rv);
+        return 0;
+    }
+    return 1;
+}
+
+/* The stamps agree, or none is there.  A manifest without a stamp is
+ * accepted beside a stamped bundle (an SSRManifest not written by the
+ * plugin); a template without one is not (it is the previous build's). */
+static ssr_snap_e ssr_snapshot_ids(apr_pool_t *p, ssr_snapshot_t *snap)
+{
+    const char *b = ssr_stamp_of_bundle(p, snap->bundle, snap->bundle_len);
+    const char *t = ssr_stamp_of_template(p, snap->tpl, snap->tpl_len);
+    const char *m = snap->manifest
+                    ? ssr_stamp_of_manifest(p, snap->manifest,
+                                            snap->manifest_len)
+                    : NULL;
+
+    if (b == NULL && t == NULL && m == NULL) {
+        return SSR_SNAP_OK;
+    }
+    if (b == NULL || t == NULL || strcmp(b, t) != 0 ||
+        (m != NULL && strcmp(b, m) != 0)) {
+        snap->why = apr_psprintf(p, "the files are of different builds "
+                                 "(bundle %s, template %s, manifest %s)",
+                                 b ? b : "not stamped", t ? t : "not stamped",
+                                 m ? m : "not stamped");
+        return SSR_SNAP_MIXED;
+    }
+    snap->id = b;
+    return SSR_SNAP_OK;
+}
+
+ssr_snap_e ssr_snapshot_read(apr_pool_t *p, const char *bundle_path,
+                             const char *tpl_path, const char *manifest_path,
+                             ssr_snapshot_t *snap)
+{
+    ssr_build_sig_t after;
+
+    memset(snap, 0, sizeof(*snap));
+    ssr_snapshot_stat(p, bundle_path, tpl_path, manifest_path, &snap->sig);
+    if (!snap->sig.bundle.present || !snap->sig.tpl.present) {
+        snap->why = apr_psprintf(p, "%s does not exist",
+                                 snap->sig.bundle.present ? tpl_path
+                                                          : bundle_path);
+        return SSR_SNAP_MISSING;
+    }
+    if (!ssr_snapshot_read_one(p, bundle_path, &snap->bundle,
+                               &snap->bundle_len, snap) ||
+        !ssr_snapshot_read_one(p, tpl_path, &snap->tpl, &snap->tpl_len,
+                               snap) ||
+        (snap->sig.manifest.present &&
+         !ssr_snapshot_read_one(p, manifest_path, &snap->manifest,
+                                &snap->manifest_len, snap))) {
+        return SSR_SNAP_UNREADABLE;
+    }
+    ssr_snapshot_stat(p, bundle_path, tpl_path, manifest_path, &after);
+    if (!ssr_sig_equal(&snap->sig, &after) ||
+        (apr_off_t) snap->bundle_len != snap->sig.bundle.size ||
+        (apr_off_t) snap->tpl_len != snap->sig.tpl.size) {
+        snap->why = "the files changed while they were read";
+        return SSR_SNAP_CHANGING;
+    }
+    return ssr_snapshot_ids(p, snap);
+}

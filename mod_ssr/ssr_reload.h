@@ -72,6 +72,39 @@ const char *ssr_stamp_of_template(apr_pool_t *p, const char *html,
 const char *ssr_stamp_of_manifest(apr_pool_t *p, const char *json,
                                   apr_size_t len);
 
+/* Stats path into sig (present only for a regular file). */
+void ssr_file_sig_stat(apr_pool_t *p, const char *path, ssr_file_sig_t *sig);
+
+/* A build read as one snapshot: every file stat'ed, read whole, and
+ * stat'ed again, so nothing changed underneath; and when the plugin
+ * stamped the files, their ids agree. */
+typedef enum {
+    SSR_SNAP_OK,          /* one build, read whole */
+    SSR_SNAP_MISSING,     /* the bundle or the template does not exist */
+    SSR_SNAP_UNREADABLE,  /* a file exists but cannot be read */
+    SSR_SNAP_CHANGING,    /* files changed while they were read */
+    SSR_SNAP_MIXED        /* stamped files of different builds */
+} ssr_snap_e;
+
+typedef struct {
+    ssr_build_sig_t sig;         /* the files as read */
+    char *bundle;
+    apr_size_t bundle_len;
+    char *tpl;
+    apr_size_t tpl_len;
+    char *manifest;              /* NULL: no manifest path, or missing */
+    apr_size_t manifest_len;
+    const char *id;              /* the id all stamps agree on; NULL: the
+                                  * files are not stamped */
+    const char *why;             /* for anything but SSR_SNAP_OK */
+} ssr_snapshot_t;
+
+/* manifest_path may be NULL; a missing manifest is not an error here
+ * (snap->manifest stays NULL and snap->sig.manifest not present). */
+ssr_snap_e ssr_snapshot_read(apr_pool_t *p, const char *bundle_path,
+                             const char *tpl_path, const char *manifest_path,
+                             ssr_snapshot_t *snap);
+
 /* A short printable id for a build ("b" + hex), stable for equal sigs. */
 const char *ssr_build_id(apr_pool_t *p, const ssr_build_sig_t *sig);
 

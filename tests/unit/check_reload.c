@@ -4,6 +4,9 @@
  */
 #include <string.h>
 
+#include <stdlib.h>
+
+#include <apr_file_io.h>
 #include <apr_pools.h>
 #include <apr_strings.h>
 
@@ -525,6 +528,119 @@ START_TEST(stamp_of_manifest)
 }
 END_TEST
 
+/* --- snapshots ---------------------------------------------------------------- */
+
+static char snapdir[256];
+
+static const char *snap_file(const char *name, const char *text)
+{
+    const char *path = apr_pstrcat(pool, snapdir, "/", name, NULL);
+    apr_file_t *f;
+
+    if (text == NULL) {
+        apr_file_remove(path, pool);
+        return path;
+    }
+    ck_assert_int_eq(apr_file_open(&f, path, APR_FOPEN_WRITE | APR_FOPEN_CREATE |
+                                   APR_FOPEN_TRUNCATE, APR_FPROT_OS_DEFAULT, pool),
+                     APR_SUCCESS);
+    ck_assert_int_eq(apr_file_puts(text, f), APR_SUCCESS);
+    apr_file_close(f);
+    return path;
+}
+
+static ssr_snap_e snap(const char *bundle, const char *tpl, const char *manifest,
+                       ssr_snapshot_t *out)
+{
+    const char *mpath = snap_file("m.json", manifest);
+
+    return ssr_snapshot_read(pool, snap_file("b.js", bundle),
+                             snap_file("i.html", tpl), mpath, out);
+}
+
+static void snap_setup(void)
+{
+    char *dir = NULL;
+
+    setup();
+    apr_snprintf(snapdir, sizeof(snapdir), "%s", "/tmp/ssr-snap-XXXXXX");
+    dir = mkdtemp(snapdir);
+    ck_assert_ptr_nonnull(dir);
+}
+
+static void snap_teardown(void)
+{
+    snap_file("b.js", NULL);
+    snap_file("i.html", NULL);
+    snap_file("m.json", NULL);
+    apr_dir_remove(snapdir, pool);
+    teardown();
+}
+
+#define B_ONE "/*! mod_ssr-build: one */\nexports.render = 1;"
+#define T_ONE "<html><head><!--mod_ssr-build:one--></head><!--app-html--></html>"
+#define M_ONE "{\"mod_ssr-build\": [\"one\"]}"
+
+START_TEST(snapshot_of_a_stamped_build)
+{
+    ssr_snapshot_t s;
+
+    ck_assert_int_eq(snap(B_ONE, T_ONE, M_ONE, &s), SSR_SNAP_OK);
+    ck_assert_str_eq(s.id, "one");
+    ck_assert_str_eq(s.bundle, B_ONE);
+    ck_assert_str_eq(s.tpl, T_ONE);
+    ck_assert_str_eq(s.manifest, M_ONE);
+    ck_assert(s.sig.bundle.present && s.sig.tpl.present && s.sig.manifest.present);
+    ck_assert_int_eq(s.sig.tpl.size, (apr_off_t) strlen(T_ONE));
+}
+END_TEST
+
+START_TEST(snapshot_of_an_unstamped_build)
+{
+    ssr_snapshot_t s;
+
+    ck_assert_int_eq(snap("exports.render = 1;", "<!--app-html-->", NULL, &s),
+                     SSR_SNAP_OK);
+    ck_assert_ptr_null(s.id);
+    ck_assert_ptr_null(s.manifest);
+    ck_assert(!s.sig.manifest.present);
+}
+END_TEST
+
+START_TEST(snapshot_of_mixed_builds)
+{
+    ssr_snapshot_t s;
+
+    /* a new template beside the old bundle, and the reverse */
+    ck_assert_int_eq(snap(B_ONE, "<head><!--mod_ssr-build:two--></head>", M_ONE, &s),
+                     SSR_SNAP_MIXED);
+    ck_assert_ptr_nonnull(strstr(s.why, "bundle one, template two"));
+    ck_assert_int_eq(snap("/*! mod_ssr-build: two */\n", T_ONE, M_ONE, &s),
+                     SSR_SNAP_MIXED);
+    ck_assert_int_eq(snap(B_ONE, T_ONE, "{\"mod_ssr-build\": [\"two\"]}", &s),
+                     SSR_SNAP_MIXED);
+    /* a bundle still being stamped, an unstamped template */
+    ck_assert_int_eq(snap("/*! mod_ssr-build: pending */\n", T_ONE, M_ONE, &s),
+                     SSR_SNAP_MIXED);
+    ck_assert_int_eq(snap(B_ONE, "<!--app-html-->", M_ONE, &s), SSR_SNAP_MIXED);
+    ck_assert_int_eq(snap("exports.render = 1;", T_ONE, NULL, &s), SSR_SNAP_MIXED);
+    /* an unstamped manifest beside a stamped build is someone else's file */
+    ck_assert_int_eq(snap(B_ONE, T_ONE, "{}", &s), SSR_SNAP_OK);
+    ck_assert_str_eq(s.id, "one");
+}
+END_TEST
+
+START_TEST(snapshot_of_missing_files)
+{
+    ssr_snapshot_t s;
+
+    ck_assert_int_eq(snap(NULL, T_ONE, NULL, &s), SSR_SNAP_MISSING);
+    ck_assert_ptr_nonnull(strstr(s.why, "b.js does not exist"));
+    ck_assert_int_eq(snap(B_ONE, NULL, NULL, &s), SSR_SNAP_MISSING);
+    ck_assert_ptr_nonnull(strstr(s.why, "i.html does not exist"));
+}
+END_TEST
+
 Suite *reload_suite(void)
 {
     Suite *s = suite_create("reload");
@@ -556,6 +672,14 @@ Suite *reload_suite(void)
     tcase_add_test(tc, stamp_too_long);
     tcase_add_test(tc, stamp_of_template);
     tcase_add_test(tc, stamp_of_manifest);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("snapshot");
+    tcase_add_checked_fixture(tc, snap_setup, snap_teardown);
+    tcase_add_test(tc, snapshot_of_a_stamped_build);
+    tcase_add_test(tc, snapshot_of_an_unstamped_build);
+    tcase_add_test(tc, snapshot_of_mixed_builds);
+    tcase_add_test(tc, snapshot_of_missing_files);
     suite_add_tcase(s, tc);
     return s;
 }
