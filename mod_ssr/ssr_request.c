@@ -77,14 +77,67 @@ static int ssr_missing_page(request_rec *r, const ssr_dir_conf *conf)
            ssr_is_navigation(r);
 }
 
+/* Is file the template, by name or as the same file reached through
+ * another path (a symlink, "./", a second Alias)?  Only a file with the
+ * template's name is stat'ed, so other static files cost nothing. */
+static int ssr_is_template(request_rec *r, const char *file,
+                           const apr_finfo_t *finfo, const char *template_path)
+{
+    const char *name = strrchr(file, '/');
+    const char *tname = strrchr(template_path, '/');
+    apr_finfo_t tfi;
+
+    if (strcmp(file, template_path) == 0) {
+        return 1;
+    }
+    if (name == NULL || tname == NULL || strcmp(name, tname) != 0 ||
+        apr_stat(&tfi, template_path, APR_FINFO_IDENT, r->pool) != APR_SUCCESS) {
+        return 0;
+    }
+    return finfo->inode == tfi.inode && finfo->device == tfi.device;
+}
+
+/* The index file of a directory, if it is the template. */
+static int ssr_is_template_dir(request_rec *r, const char *template_path)
+{
+    const char *slash = strrchr(template_path, '/');
+    const char *index;
+    apr_finfo_t fi;
+
+    if (slash == NULL || r->filename == NULL) {
+        return 0;
+    }
+    index = ap_make_full_path(r->pool, r->filename, slash + 1);
+    if (strcmp(index, template_path) == 0) {
+        return 1;
+    }
+    return apr_stat(&fi, index, APR_FINFO_IDENT | APR_FINFO_TYPE,
+                    r->pool) == APR_SUCCESS && fi.filetype == APR_REG &&
+           ssr_is_template(r, index, &fi, template_path);
+}
+
+/* Does the request map to the template file (itself, or as the index of
+ * its directory)? */
+static int ssr_maps_to_template(request_rec *r, const char *template_path)
+{
+    switch (r->finfo.filetype) {
+    case APR_REG:
+        return (r->path_info == NULL || *r->path_info == '\0') &&
+               r->filename &&
+               ssr_is_template(r, r->filename, &r->finfo, template_path);
+    case APR_DIR:
+        return ssr_is_template_dir(r, template_path);
+    default:
+        return 0;
+    }
+}
+
 /* SPEC 4: missing files that are navigations, the template itself, and a
  * directory whose index is the template (the raw template is never sent,
  * whatever URL reaches it); every other file is Apache's. */
 static int ssr_should_render(request_rec *r, const ssr_dir_conf *conf,
                              const char *template_path)
 {
-    const char *slash;
-
     switch (r->finfo.filetype) {
     case APR_NOFILE:
         return ssr_missing_page(r, conf);
@@ -92,12 +145,9 @@ static int ssr_should_render(request_rec *r, const ssr_dir_conf *conf,
         if (r->path_info && *r->path_info) {
             return ssr_missing_page(r, conf);
         }
-        return r->filename && strcmp(r->filename, template_path) == 0;
+        return ssr_maps_to_template(r, template_path);
     case APR_DIR:
-        slash = strrchr(template_path, '/');
-        return slash && r->filename &&
-               strcmp(ap_make_full_path(r->pool, r->filename, slash + 1),
-                      template_path) == 0;
+        return ssr_maps_to_template(r, template_path);
     default:
         return 0;
     }
@@ -631,11 +681,22 @@ int ssr_handler(request_rec *r)
                                                     &ssr_module);
     const char *template_path;
 
-    if (conf == NULL || conf->engine != 1 || r->method_number != M_GET ||
+    if (conf == NULL || conf->engine != 1 ||
         !ssr_handler_unclaimed(r->handler)) {
         return DECLINED;
     }
     template_path = ssr_template_path(r, conf);
+    if (r->method_number != M_GET) {
+        /* Only GET and HEAD are rendered; no other method may get the raw
+         * template with its placeholders from Apache's file handler. */
+        if (ssr_maps_to_template(r, template_path)) {
+            ap_allow_methods(r, REPLACE_ALLOW, "GET", "HEAD", "OPTIONS",
+                             NULL);
+            return r->method_number == M_OPTIONS ? DECLINED
+                                                 : HTTP_METHOD_NOT_ALLOWED;
+        }
+        return DECLINED;
+    }
     if (ssr_conf_live_reload(conf) && conf->bundle &&
         strcmp(r->parsed_uri.path ? r->parsed_uri.path : r->uri,
                ssr_conf_live_reload_path(r->pool, conf)) == 0) {

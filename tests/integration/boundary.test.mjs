@@ -294,3 +294,51 @@ describe(`clients that half-close or disconnect (${MPM})`, () => {
     assert.ok(Date.now() - t1 < 2000, h.explain(res, `next render waited ${Date.now() - t1} ms`));
   });
 });
+
+describe(`the raw template is never sent (${MPM})`, () => {
+  let h;
+  let app;
+
+  before(async () => {
+    app = boundaryApp();
+    // The template named through another path: SSRTemplate with "..", and
+    // the DocumentRoot's index.html a symlink to it.
+    const real = path.join(app.dir, 'tpl');
+    fs.mkdirSync(real, { mode: 0o755 });
+    fs.renameSync(app.template, path.join(real, 'index.html'));
+    fs.symlinkSync(path.join(real, 'index.html'), app.template);
+    h = await startHttpd({
+      docroot: app.docroot,
+      conf: [
+        'SSREngine On',
+        `SSRBundle "${app.bundle}"`,
+        `SSRTemplate "${app.dir}/client/../tpl/index.html"`,
+        `<Directory "${app.dir}">`,
+        '  Options FollowSymLinks',
+        '</Directory>',
+      ].join('\n'),
+    });
+  });
+  after(() => h?.stop());
+
+  for (const target of ['/', '/index.html']) {
+    it(`GET ${target} renders the template reached through another path`, async () => {
+      const res = await get(h, target);
+      assert.equal(res.status, 200, h.explain(res));
+      assert.equal(echoOf(h, res).url, target.slice(1));
+    });
+
+    it(`POST ${target} is 405, not the raw template`, async () => {
+      const res = await request(h.port, target, { method: 'POST', body: 'a=1' });
+      assert.equal(res.status, 405, h.explain(res));
+      assert.ok(!res.text.includes('<!--app-'), h.explain(res, 'raw template sent'));
+      assert.match(res.get('allow') ?? '', /GET/, h.explain(res));
+    });
+  }
+
+  it('POST to a missing page is not rendered and does not leak the template', async () => {
+    const res = await request(h.port, '/about', { method: 'POST', body: 'a=1' });
+    assert.ok(!res.text.includes('<!--app-'), h.explain(res, 'raw template sent'));
+    assert.ok(!res.has('server-timing'), h.explain(res, 'rendered a POST'));
+  });
+});
