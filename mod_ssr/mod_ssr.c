@@ -41,29 +41,19 @@ static const char *ssr_bad_value(cmd_parms *cmd, const char *arg,
     return apr_psprintf(cmd->pool, "%s %s: %s", cmd->cmd->name, arg, why);
 }
 
-static const char *ssr_set_flag(cmd_parms *cmd, void *cfg, int on)
-{
-    int *field = (int *) ((char *) cfg + (apr_size_t) cmd->info);
-
-    *field = on ? 1 : 0;
-    return NULL;
-}
-
-/* A path directive: relative paths are taken from ServerRoot. */
+/* A file directive: ap_set_file_slot takes a relative path from
+ * ServerRoot.  It would take "" for ServerRoot itself (a directory), and
+ * its own error does not name the directive, hence this wrapper. */
 static const char *ssr_set_path(cmd_parms *cmd, void *cfg, const char *arg)
 {
-    const char **field = (const char **) ((char *) cfg + (apr_size_t) cmd->info);
-    const char *path;
+    const char *err;
 
     if (*arg == '\0') {
         return ssr_bad_value(cmd, "\"\"", "needs a file path");
     }
-    path = ap_server_root_relative(cmd->pool, arg);
-    if (path == NULL) {
-        return ssr_bad_value(cmd, arg, "is not a valid path");
-    }
-    *field = path;
-    return NULL;
+    err = ap_set_file_slot(cmd, cfg, arg);
+    return err ? apr_pstrcat(cmd->pool, cmd->cmd->name, ": ", err, NULL)
+               : NULL;
 }
 
 static const char *ssr_set_base(cmd_parms *cmd, void *cfg, const char *arg)
@@ -172,8 +162,16 @@ static const char *ssr_set_env(cmd_parms *cmd, void *cfg, const char *name,
 #define SSR_FIELD(f) ((void *) APR_OFFSETOF(ssr_dir_conf, f))
 #define SSR_WHERE (RSRC_CONF | ACCESS_CONF)
 
+/* ap_set_flag_slot writes 0 or 1 into an int; the fields' unset value,
+ * SSR_UNSET (-1), is neither, so a merge still tells "Off" from "not
+ * said here". */
+_Static_assert(sizeof(((ssr_dir_conf *) 0)->engine) == sizeof(int) &&
+               sizeof(((ssr_dir_conf *) 0)->live_reload) == sizeof(int) &&
+               SSR_UNSET != 0 && SSR_UNSET != 1,
+               "flag fields must be ints whose unset value is not 0 or 1");
+
 static const command_rec ssr_cmds[] = {
-    AP_INIT_FLAG("SSREngine", ssr_set_flag, SSR_FIELD(engine), SSR_WHERE,
+    AP_INIT_FLAG("SSREngine", ap_set_flag_slot, SSR_FIELD(engine), SSR_WHERE,
                  "On to render HTML navigations in this scope"),
     AP_INIT_TAKE1("SSRBundle", ssr_set_path, SSR_FIELD(bundle), SSR_WHERE,
                   "the SSR bundle (dist/server/entry-server.js)"),
@@ -201,7 +199,7 @@ static const command_rec ssr_cmds[] = {
                   "on a failed render: 'error' (500) or 'csr' (empty shell)"),
     AP_INIT_TAKE2("SSRSetEnv", ssr_set_env, NULL, SSR_WHERE,
                   "NAME value: visible as process.env.NAME"),
-    AP_INIT_FLAG("SSRLiveReload", ssr_set_flag, SSR_FIELD(live_reload),
+    AP_INIT_FLAG("SSRLiveReload", ap_set_flag_slot, SSR_FIELD(live_reload),
                  SSR_WHERE, "On for dev mode: reload open pages on a new "
                  "build"),
     AP_INIT_TAKE1("SSRLiveReloadPath", ssr_set_live_reload_path, NULL,

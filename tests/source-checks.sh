@@ -8,6 +8,9 @@
 #     app's lock held: between apr_thread_mutex_lock(app->lock) and the
 #     unlock, in the same function.  It is swapped by whichever request
 #     loads a new build while other threads read it.
+#  3. Plain slot directives use httpd's own setters: On/Off flags
+#     ap_set_flag_slot, files ap_set_file_slot (ServerRoot-relative), so
+#     they behave like every other module's.
 #
 # Run by `make check` (SSR_TEST_SRCDIR=<srcdir>/tests); by hand from the
 # source tree:  sh tests/source-checks.sh
@@ -40,6 +43,17 @@ awk '
   }
   END { exit bad }
 ' "$src/ssr_build.c" >&2 || status=1
+
+for d in SSREngine SSRLiveReload; do
+  if ! grep -qE "AP_INIT_FLAG\(\"$d\", ap_set_flag_slot," "$src/mod_ssr.c"; then
+    echo "source-checks: mod_ssr.c: $d is not set with ap_set_flag_slot" >&2
+    status=1
+  fi
+done
+if [ "$(grep -c 'ap_set_file_slot(' "$src/mod_ssr.c")" -eq 0 ]; then
+  echo "source-checks: mod_ssr.c: file directives do not use ap_set_file_slot" >&2
+  status=1
+fi
 
 [ $status -eq 0 ] && echo "source-checks: passed"
 exit $status
