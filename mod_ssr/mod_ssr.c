@@ -18,7 +18,11 @@
 #include <http_request.h>
 #include <ap_mpm.h>
 #include <http_core.h>
+#include <apr_hash.h>
 #include <apr_strings.h>
+
+#include <limits.h>
+#include <stdlib.h>
 
 #include "duktape.h"
 #include "ssr_build.h"
@@ -41,29 +45,19 @@ static const char *ssr_bad_value(cmd_parms *cmd, const char *arg,
     return apr_psprintf(cmd->pool, "%s %s: %s", cmd->cmd->name, arg, why);
 }
 
-static const char *ssr_set_flag(cmd_parms *cmd, void *cfg, int on)
-{
-    int *field = (int *) ((char *) cfg + (apr_size_t) cmd->info);
-
-    *field = on ? 1 : 0;
-    return NULL;
-}
-
-/* A path directive: relative paths are taken from ServerRoot. */
+/* A file directive: ap_set_file_slot takes a relative path from
+ * ServerRoot.  It would take "" for ServerRoot itself (a directory), and
+ * its own error does not name the directive, hence this wrapper. */
 static const char *ssr_set_path(cmd_parms *cmd, void *cfg, const char *arg)
 {
-    const char **field = (const char **) ((char *) cfg + (apr_size_t) cmd->info);
-    const char *path;
+    const char *err;
 
     if (*arg == '\0') {
         return ssr_bad_value(cmd, "\"\"", "needs a file path");
     }
-    path = ap_server_root_relative(cmd->pool, arg);
-    if (path == NULL) {
-        return ssr_bad_value(cmd, arg, "is not a valid path");
-    }
-    *field = path;
-    return NULL;
+    err = ap_set_file_slot(cmd, cfg, arg);
+    return err ? apr_pstrcat(cmd->pool, cmd->cmd->name, ": ", err, NULL)
+               : NULL;
 }
 
 static const char *ssr_set_base(cmd_parms *cmd, void *cfg, const char *arg)
@@ -172,8 +166,16 @@ static const char *ssr_set_env(cmd_parms *cmd, void *cfg, const char *name,
 #define SSR_FIELD(f) ((void *) APR_OFFSETOF(ssr_dir_conf, f))
 #define SSR_WHERE (RSRC_CONF | ACCESS_CONF)
 
+/* ap_set_flag_slot writes 0 or 1 into an int; the fields' unset value,
+ * SSR_UNSET (-1), is neither, so a merge still tells "Off" from "not
+ * said here". */
+_Static_assert(sizeof(((ssr_dir_conf *) 0)->engine) == sizeof(int) &&
+               sizeof(((ssr_dir_conf *) 0)->live_reload) == sizeof(int) &&
+               SSR_UNSET != 0 && SSR_UNSET != 1,
+               "flag fields must be ints whose unset value is not 0 or 1");
+
 static const command_rec ssr_cmds[] = {
-    AP_INIT_FLAG("SSREngine", ssr_set_flag, SSR_FIELD(engine), SSR_WHERE,
+    AP_INIT_FLAG("SSREngine", ap_set_flag_slot, SSR_FIELD(engine), SSR_WHERE,
                  "On to render HTML navigations in this scope"),
     AP_INIT_TAKE1("SSRBundle", ssr_set_path, SSR_FIELD(bundle), SSR_WHERE,
                   "the SSR bundle (dist/server/entry-server.js)"),
@@ -201,7 +203,7 @@ static const command_rec ssr_cmds[] = {
                   "on a failed render: 'error' (500) or 'csr' (empty shell)"),
     AP_INIT_TAKE2("SSRSetEnv", ssr_set_env, NULL, SSR_WHERE,
                   "NAME value: visible as process.env.NAME"),
-    AP_INIT_FLAG("SSRLiveReload", ssr_set_flag, SSR_FIELD(live_reload),
+    AP_INIT_FLAG("SSRLiveReload", ap_set_flag_slot, SSR_FIELD(live_reload),
                  SSR_WHERE, "On for dev mode: reload open pages on a new "
                  "build"),
     AP_INIT_TAKE1("SSRLiveReloadPath", ssr_set_live_reload_path, NULL,
@@ -216,6 +218,83 @@ static int ssr_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
     return ssr_tcache_pre_config(pconf) == APR_SUCCESS ? OK : !OK;
 }
 
+/* Is path inside dir (or dir itself)?  Compared as written first, then
+ * with symbolic links resolved when both exist. */
+static int ssr_path_under(const char *path, const char *dir)
+{
+    apr_size_t n = strlen(dir);
+    char real_path[PATH_MAX], real_dir[PATH_MAX];
+
+    while (n > 1 && dir[n - 1] == '/') {
+        n--;
+    }
+    if (strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0')) {
+        return 1;
+    }
+    if (realpath(path, real_path) == NULL || realpath(dir, real_dir) == NULL) {
+        return 0;
+    }
+    n = strlen(real_dir);
+    return strncmp(real_path, real_dir, n) == 0 &&
+           (real_path[n] == '/' || real_path[n] == '\0' ||
+            (n == 1 && real_dir[0] == '/'));
+}
+
+/* The bundle of one configuration section, once per server. */
+static void ssr_check_section(apr_pool_t *ptemp, server_rec *s,
+                              const char *docroot, apr_hash_t *seen,
+                              ap_conf_vector_t *section)
+{
+    const ssr_dir_conf *c = section ? ap_get_module_config(section, &ssr_module)
+                                    : NULL;
+
+    if (c == NULL || c->bundle == NULL ||
+        apr_hash_get(seen, c->bundle, APR_HASH_KEY_STRING) != NULL) {
+        return;
+    }
+    apr_hash_set(seen, c->bundle, APR_HASH_KEY_STRING, c->bundle);
+    if (ssr_path_under(c->bundle, docroot)) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, APLOGNO(20002)
+                     "SSRBundle %s lies under this server's DocumentRoot %s: "
+                     "the server bundle (and what it holds: secrets, API "
+                     "routes) can be downloaded as a static file; keep it "
+                     "outside the DocumentRoot (dist/server beside "
+                     "dist/client)", c->bundle, docroot);
+    }
+}
+
+/* A server bundle is for the engine only, but inside the DocumentRoot the
+ * core serves it to anyone who asks for its path.  Checked for every
+ * server and virtual host: the server-wide SSRBundle and those of its
+ * <Directory> and <Location> sections (a virtual host's lists include the
+ * main server's). */
+static void ssr_check_bundles(apr_pool_t *ptemp, server_rec *main_server)
+{
+    server_rec *s;
+    int i;
+
+    for (s = main_server; s != NULL; s = s->next) {
+        core_server_config *core = ap_get_core_module_config(s->module_config);
+        apr_hash_t *seen = apr_hash_make(ptemp);
+
+        if (core == NULL || core->ap_document_root == NULL) {
+            continue;
+        }
+        ssr_check_section(ptemp, s, core->ap_document_root, seen,
+                          s->lookup_defaults);
+        for (i = 0; core->sec_dir && i < core->sec_dir->nelts; i++) {
+            ssr_check_section(ptemp, s, core->ap_document_root, seen,
+                              APR_ARRAY_IDX(core->sec_dir, i,
+                                            ap_conf_vector_t *));
+        }
+        for (i = 0; core->sec_url && i < core->sec_url->nelts; i++) {
+            ssr_check_section(ptemp, s, core->ap_document_root, seen,
+                              APR_ARRAY_IDX(core->sec_url, i,
+                                            ap_conf_vector_t *));
+        }
+    }
+}
+
 static int ssr_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                            apr_pool_t *ptemp, server_rec *s)
 {
@@ -227,6 +306,7 @@ static int ssr_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         ssr_stats_post_config(pconf, s) != APR_SUCCESS) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
+    ssr_check_bundles(ptemp, s);
     ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, APLOGNO(20001)
                  "mod_ssr %s ready (Duktape %ld.%ld.%ld)", SSR_VERSION,
                  (long) (DUK_VERSION / 10000), (long) (DUK_VERSION / 100 % 100),

@@ -60,6 +60,7 @@ apr_status_t ssr_build_child_init(apr_pool_t *pchild, server_rec *s)
                                      pchild);
     }
     if (rv != APR_SUCCESS) {
+        ssr_apps_lock = NULL;   /* ssr_app_for answers NULL */
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, APLOGNO(20030)
                      "cannot set up the app registry");
     }
@@ -93,14 +94,33 @@ static const char *ssr_app_key_for(apr_pool_t *p, const ssr_dir_conf *conf,
     return key;
 }
 
-/* Called with ssr_apps_lock held: ssr_apps_pool is only used under it. */
+/* Called with ssr_apps_lock held: ssr_apps_pool is only used under it.
+ * NULL (logged) when the app's locks cannot be made; the app is then not
+ * registered, and the next request tries again. */
 static ssr_app_t *ssr_app_new(const char *key, const ssr_dir_conf *conf,
                               const char *template_path, server_rec *s)
 {
     apr_pool_t *p = ssr_apps_pool;
     ssr_app_t *app = apr_pcalloc(p, sizeof(*app));
-    apr_array_header_t *env = apr_array_copy(p, conf->env);
+    apr_array_header_t *env;
+    apr_status_t rv;
     int i;
+
+    rv = apr_thread_mutex_create(&app->lock, APR_THREAD_MUTEX_DEFAULT, p);
+    if (rv == APR_SUCCESS) {
+        rv = apr_thread_mutex_create(&app->load_lock, APR_THREAD_MUTEX_DEFAULT,
+                                     p);
+        if (rv != APR_SUCCESS) {
+            apr_thread_mutex_destroy(app->lock);
+        }
+    }
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, APLOGNO(20034)
+                     "cannot create the locks of the app of %s",
+                     conf->bundle);
+        return NULL;
+    }
+    env = apr_array_copy(p, conf->env);
 
     for (i = 0; i < env->nelts; i++) {
         ssr_kv_t *kv = &APR_ARRAY_IDX(env, i, ssr_kv_t);
@@ -116,8 +136,6 @@ static ssr_app_t *ssr_app_new(const char *key, const ssr_dir_conf *conf,
     app->heap_opts.env = env;
     app->heap_opts.log = ssr_log_server;
     app->heap_opts.log_baton = s;
-    apr_thread_mutex_create(&app->lock, APR_THREAD_MUTEX_DEFAULT, p);
-    apr_thread_mutex_create(&app->load_lock, APR_THREAD_MUTEX_DEFAULT, p);
     apr_hash_set(ssr_apps, app->key, APR_HASH_KEY_STRING, app);
     return app;
 }
@@ -128,6 +146,9 @@ ssr_app_t *ssr_app_for(request_rec *r, const ssr_dir_conf *conf,
     const char *key = ssr_app_key_for(r->pool, conf, template_path);
     ssr_app_t *app;
 
+    if (ssr_apps_lock == NULL) {
+        return NULL;    /* no registry in this process (AH20030) */
+    }
     apr_thread_mutex_lock(ssr_apps_lock);
     app = apr_hash_get(ssr_apps, key, APR_HASH_KEY_STRING);
     if (app == NULL) {
@@ -149,7 +170,7 @@ const char *ssr_app_key(const ssr_app_t *app)
 
 const char *ssr_app_bundle_path(const ssr_app_t *app)
 {
-    return app->bundle_path;
+    return app ? app->bundle_path : NULL;
 }
 
 int ssr_app_may_log_failure(ssr_app_t *app, int *held_back)
@@ -305,27 +326,28 @@ static int ssr_marker_pending(apr_pool_t *p, const ssr_app_t *app,
 }
 
 /* Stats the files and loads a new build when one is ready.  Runs in one
- * request at a time per app (load_lock); others keep serving. */
+ * request at a time per app (load_lock, the only place app->current is
+ * written); others keep serving, and read app->current under app->lock. */
 static void ssr_app_check(ssr_app_t *app, request_rec *r)
 {
     ssr_build_sig_t seen;
-    ssr_gen_t *g, *old;
+    ssr_gen_t *g, *old = NULL;
     const char *err = NULL;
     ssr_reload_e what;
+    int loaded;
 
     ssr_stat_build(r->pool, app, &seen);
-    if (app->current && ssr_marker_pending(r->pool, app, &seen)) {
-        return;
-    }
     apr_thread_mutex_lock(app->lock);
-    what = ssr_reload_decide(app->current ? &app->current->sig : NULL,
+    loaded = app->current != NULL;
+    what = ssr_reload_decide(loaded ? &app->current->sig : NULL,
                              app->has_failed ? &app->failed : NULL, &seen,
                              apr_time_now());
     apr_thread_mutex_unlock(app->lock);
-    if (what == SSR_RELOAD_WAIT && app->current == NULL) {
+    if (what == SSR_RELOAD_WAIT && !loaded) {
         what = SSR_RELOAD_LOAD;   /* nothing to protect: say why it fails */
     }
-    if (what != SSR_RELOAD_LOAD) {
+    if (what != SSR_RELOAD_LOAD ||
+        (loaded && ssr_marker_pending(r->pool, app, &seen))) {
         return;
     }
     g = ssr_gen_load(app, &seen, r->pool, &err);
@@ -334,33 +356,48 @@ static void ssr_app_check(ssr_app_t *app, request_rec *r)
         app->has_failed = 1;
         app->failed = seen;
         apr_cpystrn(app->failed_why, err, sizeof(app->failed_why));
-        apr_thread_mutex_unlock(app->lock);
+    }
+    else {
+        g->serial = ++app->serial;
+        old = app->current;
+        app->current = g;
+        app->has_failed = 0;
+    }
+    apr_thread_mutex_unlock(app->lock);
+    if (g == NULL) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(20033)
                       "cannot load build of %s: %s%s", app->bundle_path, err,
-                      app->current ? " (still serving the previous build)"
-                                   : "");
+                      loaded ? " (still serving the previous build)" : "");
         return;
     }
-    g->serial = ++app->serial;
-    old = app->current;
-    app->current = g;
-    app->has_failed = 0;
-    apr_thread_mutex_unlock(app->lock);
     ssr_log_loaded(app, g);
     if (old) {
         ssr_gen_unref(old);
     }
 }
 
+/* Has a build been loaded? */
+static int ssr_app_loaded(ssr_app_t *app)
+{
+    int loaded;
+
+    apr_thread_mutex_lock(app->lock);
+    loaded = app->current != NULL;
+    apr_thread_mutex_unlock(app->lock);
+    return loaded;
+}
+
 /* Claims the next check if one is due: only one request per interval
- * pays for the stat calls. */
-static int ssr_app_claim_check(ssr_app_t *app, const ssr_dir_conf *conf)
+ * pays for the stat calls.  *loaded: whether a build is in service. */
+static int ssr_app_claim_check(ssr_app_t *app, const ssr_dir_conf *conf,
+                               int *loaded)
 {
     apr_time_t now = apr_time_now();
     int due;
 
     apr_thread_mutex_lock(app->lock);
-    if (app->current == NULL) {
+    *loaded = app->current != NULL;
+    if (!*loaded) {
         due = !app->has_failed ||
               ssr_reload_due(now, app->last_check,
                              ssr_conf_reload_interval(conf));
@@ -381,13 +418,16 @@ static int ssr_app_claim_check(ssr_app_t *app, const ssr_dir_conf *conf)
 static void ssr_app_refresh(ssr_app_t *app, request_rec *r,
                             const ssr_dir_conf *conf)
 {
-    if (!ssr_app_claim_check(app, conf)) {
+    int loaded;
+
+    if (!ssr_app_claim_check(app, conf, &loaded)) {
         return;
     }
-    if (app->current == NULL) {
-        /* The first load: wait for whoever is loading. */
+    if (!loaded) {
+        /* The first load: wait for whoever is loading, then load only if
+         * they did not. */
         apr_thread_mutex_lock(app->load_lock);
-        if (app->current == NULL) {
+        if (!ssr_app_loaded(app)) {
             ssr_app_check(app, r);
         }
         apr_thread_mutex_unlock(app->load_lock);
@@ -403,6 +443,9 @@ ssr_gen_t *ssr_app_acquire(ssr_app_t *app, request_rec *r,
 {
     ssr_gen_t *g;
 
+    if (app == NULL) {
+        return NULL;    /* the app could not be set up (logged) */
+    }
     ssr_app_refresh(app, r, conf);
     apr_thread_mutex_lock(app->lock);
     g = app->current;
@@ -420,6 +463,11 @@ ssr_gen_t *ssr_app_acquire(ssr_app_t *app, request_rec *r,
 void ssr_app_poll(ssr_app_t *app, request_rec *r, const ssr_dir_conf *conf,
                   apr_pool_t *p, ssr_app_state_t *st)
 {
+    if (app == NULL) {
+        st->build_id = NULL;
+        st->error = "mod_ssr could not set up this app: see the error log";
+        return;
+    }
     ssr_app_refresh(app, r, conf);
     apr_thread_mutex_lock(app->lock);
     st->build_id = app->current ? apr_pstrdup(p, app->current->build_id)

@@ -36,7 +36,10 @@ typedef struct ssr_app_t ssr_app_t;
 /* Called once per child: makes the process-wide app registry. */
 apr_status_t ssr_build_child_init(apr_pool_t *pchild, server_rec *s);
 
-/* The app record for this request's configuration (created on first use). */
+/* The app record for this request's configuration (created on first use).
+ * NULL (logged) when the process could not set it up: ssr_app_acquire,
+ * ssr_app_poll and ssr_app_bundle_path take that NULL and answer "no build"
+ * (the error says why). */
 ssr_app_t *ssr_app_for(request_rec *r, const ssr_dir_conf *conf,
                        const char *template_path);
 

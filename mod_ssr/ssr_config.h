@@ -65,6 +65,15 @@ int ssr_conf_live_reload(const ssr_dir_conf *c);
 #define SSR_LIVE_RELOAD_NAME "__mod_ssr/live-reload"
 const char *ssr_conf_live_reload_path(apr_pool_t *p, const ssr_dir_conf *c);
 
-extern module AP_MODULE_DECLARE_DATA ssr_module;
+/* Everything in the module is compiled with -fvisibility=hidden, and
+ * AP_MODULE_DECLARE_DATA is empty outside Windows: the module structure, the
+ * one symbol httpd looks up (LoadModule ssr_module ...), is made visible
+ * here.  The attribute carries over to its definition in mod_ssr.c. */
+#if defined(__GNUC__) && !defined(WIN32)
+#define SSR_MODULE_EXPORT __attribute__((visibility("default")))
+#else
+#define SSR_MODULE_EXPORT
+#endif
+extern SSR_MODULE_EXPORT module AP_MODULE_DECLARE_DATA ssr_module;
 
 #endif /* SSR_CONFIG_H */

@@ -217,25 +217,31 @@ static const char *ssr_dev_known_build(request_rec *r)
     return apr_pstrmemdup(r->pool, at, strcspn(at, "&"));
 }
 
+/* What the page has been told.  The strings are copied into pool (the
+ * request's), not left in the tick pool they were polled into: that pool is
+ * cleared every tick, and a later poll reuses its memory, so a pointer into
+ * it would compare equal to whatever the next poll put there.  A copy is
+ * made only when something changed, at most once per build. */
 typedef struct {
+    apr_pool_t *pool;
     const char *build;    /* last build id the client knows of */
     const char *error;    /* last error sent, NULL if none */
 } ssr_dev_sent;
 
-/* What changed since the last tick, as events. */
+/* What changed since the last tick, as events in p. */
 static const char *ssr_dev_changes(apr_pool_t *p, const ssr_app_state_t *st,
                                    ssr_dev_sent *sent, const char *bundle)
 {
     const char *out = "", *first, *rest;
 
     if (st->build_id && strcmp(st->build_id, sent->build) != 0) {
-        sent->build = st->build_id;
+        sent->build = apr_pstrdup(sent->pool, st->build_id);
         out = ssr_dev_event(p, apr_pstrcat(p, "{\"type\":\"full-reload\","
                                            "\"build\":", ssr_json(p, st->build_id),
                                            "}", NULL));
     }
     if (st->error && (sent->error == NULL || strcmp(st->error, sent->error))) {
-        sent->error = st->error;
+        sent->error = apr_pstrdup(sent->pool, st->error);
         ssr_split_first_line(p, st->error, &first, &rest);
         out = apr_pstrcat(p, out, ssr_dev_event(p, ssr_error_json(
                               p, "The new build failed to load", first, rest,
@@ -263,12 +269,21 @@ static int ssr_dev_stream(request_rec *r, const ssr_dir_conf *conf,
     apr_bucket_brigade *bb = apr_brigade_create(r->pool,
                                                 r->connection->bucket_alloc);
     apr_time_t start = apr_time_now(), last_write = start;
-    ssr_dev_sent sent = { ssr_dev_known_build(r), NULL };
+    ssr_dev_sent sent = { r->pool, ssr_dev_known_build(r), NULL };
     ssr_app_state_t st;
     apr_pool_t *tick;
     const char *events;
+    apr_status_t rv;
 
-    apr_pool_create(&tick, r->pool);
+    /* Each tick's poll and events go here, so that a stream open for a
+     * minute does not grow the request pool every 200 ms. */
+    rv = apr_pool_create(&tick, r->pool);
+    if (rv != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, APLOGNO(20071)
+                      "cannot create a pool for the live-reload stream");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    apr_pool_tag(tick, "mod_ssr live-reload tick");
     if (ssr_dev_send(r, bb, "retry: 1000\n\n") != APR_SUCCESS) {
         return OK;
     }
@@ -276,7 +291,7 @@ static int ssr_dev_stream(request_rec *r, const ssr_dir_conf *conf,
            !ssr_client_gone_now(r) && !ssr_dev_server_stopping()) {
         apr_pool_clear(tick);
         ssr_app_poll(app, r, conf, tick, &st);
-        events = ssr_dev_changes(r->pool, &st, &sent, ssr_app_bundle_path(app));
+        events = ssr_dev_changes(tick, &st, &sent, ssr_app_bundle_path(app));
         if (*events == '\0' && apr_time_now() - last_write >= SSR_DEV_KEEPALIVE) {
             events = ": keep-alive\n\n";
         }

@@ -128,6 +128,46 @@ describe(`dev mode: live reload (${MPM})`, () => {
     }
   });
 
+  it('sends a second error event when another broken build replaces the first', async () => {
+    const page = await get(h, '/about');
+    const s = await openStream(h.port, `${STREAM}?build=${buildIdOf(page.text)}`);
+    const errors = () => s.events.filter((e) => e.type === 'error');
+    try {
+      await sleep(400);   // a few ticks of the stream before anything changes
+      replaceFile(app.bundle, { from: 'bad/syntax-error.js' });
+      await waitFor('the error event of build A', () => errors().length >= 1);
+      assert.match(errors()[0].message, /SyntaxError/, JSON.stringify(s.events));
+      await sleep(600);   // the stream keeps polling with A's error in place
+      replaceFile(app.bundle, { from: 'bad/throws-at-load.js' });
+      await waitFor('the error event of build B', () => errors().length >= 2);
+      assert.match(errors()[1].message, /top-level-failure-marker/, JSON.stringify(s.events));
+      replaceFile(app.bundle, { from: 'basic/server/entry-server.js' });
+      await waitFor('ok and a reload', () => s.events.some((e) => e.type === 'ok')
+        && s.events.some((e) => e.type === 'full-reload'));
+      assert.equal(errors().length, 2, JSON.stringify(s.events));
+    } finally {
+      s.close();
+    }
+  });
+
+  it('tells an open page of every new build, not only the first', async () => {
+    const page = await get(h, '/about');
+    const s = await openStream(h.port, `${STREAM}?build=${buildIdOf(page.text)}`);
+    const reloads = () => s.events.filter((e) => e.type === 'full-reload');
+    try {
+      await sleep(400);
+      replaceFile(app.bundle, { from: 'v2/server/entry-server.js' });
+      await waitFor('the first new build', () => reloads().length >= 1);
+      await sleep(600);
+      replaceFile(app.bundle, { from: 'basic/server/entry-server.js' });
+      await waitFor('the second new build', () => reloads().length >= 2);
+      assert.notEqual(reloads()[1].build, reloads()[0].build);
+      assert.equal(buildIdOf((await get(h, '/about')).text), reloads()[1].build);
+    } finally {
+      s.close();
+    }
+  });
+
   it('answers a failed render with the error in the page (dev mode only)', async () => {
     const res = await get(h, '/throw');
     assert.equal(res.status, 500, h.explain(res));

@@ -2,8 +2,9 @@
 // directive) and the behaviour of SSRScope / SSRMaxRenders.  SPEC 6.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import {
-  MPM, startHttpd, configtest, prepareApp, ssrConf, get,
+  MPM, startHttpd, configtest, prepareApp, ssrConf, get, assertRendered,
 } from './lib/httpd.mjs';
 
 const BAD = [
@@ -20,6 +21,9 @@ const BAD = [
   ['SSRLiveReload', 'SSRLiveReload sometimes'],
   ['SSRSetEnv', 'SSRSetEnv 1BAD x'],
   ['SSRBase', 'SSRBase app'],
+  ['SSRBundle', 'SSRBundle ""'],
+  ['SSRTemplate', 'SSRTemplate ""'],
+  ['SSRManifest', 'SSRManifest ""'],
 ];
 
 function counts(text) {
@@ -84,6 +88,49 @@ describe(`directives: configtest (${MPM})`, () => {
     const r = await configtest(conf, { docroot: app.docroot });
     assert.notEqual(r.code, 0, r.output);
     assert.ok(r.output.includes('SSRTimeout'), r.output);
+  });
+});
+
+describe(`directives: flags and file paths (${MPM})`, () => {
+  let h;
+  before(async () => {
+    const app = prepareApp();
+    // ServerRoot is the server's own temp dir, a sibling of the app's.
+    const rel = (p) => path.join('..', path.basename(app.dir), path.relative(app.dir, p));
+    h = await startHttpd({
+      docroot: app.docroot,
+      conf: [
+        'SSREngine On',
+        `SSRBundle ${rel(app.bundle)}`,
+        `SSRTemplate ${rel(app.template)}`,
+        'SSRLiveReload On',
+        '<Location /off/>',
+        '  SSREngine Off',
+        '</Location>',
+        '<Location /quiet/>',
+        '  SSRLiveReload Off',
+        '</Location>',
+      ].join('\n'),
+    });
+  });
+  after(() => h?.stop());
+
+  it('takes relative SSRBundle and SSRTemplate paths from ServerRoot', async () => {
+    const res = await get(h, '/about');
+    assertRendered(h, res, { marker: 'about-page-marker' });
+    assert.match(res.text, /data-mod-ssr-live-reload/, h.explain(res));
+  });
+
+  it('SSREngine Off in a <Location> turns rendering off there', async () => {
+    const res = await get(h, '/off/page');
+    assert.equal(res.status, 404, h.explain(res));
+    assert.equal(res.get('server-timing'), undefined, h.explain(res));
+  });
+
+  it('SSRLiveReload Off in a <Location> overrides On, the rest is inherited', async () => {
+    const res = await get(h, '/quiet/page');
+    assertRendered(h, res, { marker: 'no route' });
+    assert.doesNotMatch(res.text, /data-mod-ssr-live-reload/, h.explain(res));
   });
 });
 

@@ -397,12 +397,25 @@ export function apacheConfigText({ clientDir, bundle, template, manifest, base, 
   ];
   if (manifest) ssr.push(`SSRManifest ${apacheQuote(manifest)}`);
   ssr.push(`SSRBase ${ssrBase}`);
+  /* Vite writes the SSR manifest (and, with build.manifest, the client
+   * manifest) into the client build's .vite/, which Vite's own servers do
+   * not serve.  A <Directory> on the files rather than a <LocationMatch> on
+   * URLs: it holds at whatever URL they are reached (the DocumentRoot for
+   * base /, the Alias for another base), needs no base turned into a regex,
+   * and touches nothing outside this build. */
+  const denyDotVite = [
+    '# Not served: Vite\'s manifests (the SSR manifest is read from the file).',
+    `<Directory ${apacheQuote(clientDir + '/.vite')}>`,
+    '    Require all denied',
+    '</Directory>',
+  ];
   if (ssrBase === '/') {
     lines.push(
       `DocumentRoot ${apacheQuote(clientDir)}`,
       `<Directory ${apacheQuote(clientDir)}>`,
       '    Require all granted',
       '</Directory>',
+      ...denyDotVite,
       '',
       ...ssr,
     );
@@ -413,6 +426,7 @@ export function apacheConfigText({ clientDir, bundle, template, manifest, base, 
       `<Directory ${apacheQuote(clientDir)}>`,
       '    Require all granted',
       '</Directory>',
+      ...denyDotVite,
       `<Location ${ssrBase}>`,
       ...ssr.map((l) => '    ' + l),
       '</Location>',

@@ -115,6 +115,9 @@ test('the httpd snippet for an app under a base mounts the client build there', 
     '<Directory "/srv/my app/dist/client">',
     '    Require all granted',
     '</Directory>',
+    '<Directory "/srv/my app/dist/client/.vite">',
+    '    Require all denied',
+    '</Directory>',
     '<Location /shop/>',
     '    SSREngine On',
     '    SSRBundle "/srv/my app/dist/server/entry-server.js"',
@@ -122,6 +125,25 @@ test('the httpd snippet for an app under a base mounts the client build there', 
     '    SSRBase /shop/',
     '</Location>',
   ]);
+});
+
+test('the httpd snippet denies the client build\'s .vite/ (the SSR manifest), at base / too', () => {
+  const app = {
+    clientDir: '/srv/app/dist/client',
+    bundle: '/srv/app/dist/server/entry-server.js',
+    template: '/srv/app/dist/client/index.html',
+    manifest: '/srv/app/dist/client/.vite/ssr-manifest.json',
+  };
+  for (const base of ['/', '/shop/']) {
+    const lines = apacheConfigText({ ...app, base }).split('\n').map((l) => l.trim());
+    const at = lines.indexOf('<Directory "/srv/app/dist/client/.vite">');
+    assert.ok(at >= 0, `base ${base}: no <Directory> for .vite/:\n${lines.join('\n')}`);
+    assert.deepEqual(lines.slice(at + 1, at + 3), ['Require all denied', '</Directory>'], `base ${base}`);
+    // after the grant of the whole build, outside any <Location>
+    assert.ok(at > lines.indexOf('<Directory "/srv/app/dist/client">'), `base ${base}`);
+    const loc = lines.findIndex((l) => l.startsWith('<Location'));
+    assert.ok(loc < 0 || loc > at, `base ${base}: inside a <Location>`);
+  }
 });
 
 test('Node built-ins become stubs and dynamic import()s rejected promises: the bundle loads and renders',
