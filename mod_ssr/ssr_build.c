@@ -39,6 +39,7 @@ struct ssr_app_t {
     apr_time_t last_check;
     int has_failed;
     ssr_build_sig_t failed;
+    ssr_build_sig_t mixed;         /* last files logged as mixed builds */
     apr_uint32_t serial;
     ssr_ratelimit_t failure_log;   /* under lock */
     char failed_why[2048];         /* why the failed build did not load */
@@ -204,59 +205,24 @@ static apr_status_t ssr_gen_cleanup(void *data)
     return APR_SUCCESS;
 }
 
-static void ssr_stat_file(apr_pool_t *p, const char *path, ssr_file_sig_t *sig)
-{
-    apr_finfo_t fi;
-
-    memset(sig, 0, sizeof(*sig));
-    if (path && apr_stat(&fi, path, APR_FINFO_MTIME | APR_FINFO_SIZE |
-                         APR_FINFO_INODE | APR_FINFO_TYPE, p) == APR_SUCCESS &&
-        fi.filetype == APR_REG) {
-        sig->present = 1;
-        sig->mtime = fi.mtime;
-        sig->size = fi.size;
-        sig->inode = fi.inode;
-    }
-}
-
 static void ssr_stat_build(apr_pool_t *p, const ssr_app_t *app,
                            ssr_build_sig_t *sig)
 {
-    ssr_stat_file(p, app->bundle_path, &sig->bundle);
-    ssr_stat_file(p, app->template_path, &sig->tpl);
-    ssr_stat_file(p, app->manifest_path, &sig->manifest);
+    ssr_file_sig_stat(p, app->bundle_path, &sig->bundle);
+    ssr_file_sig_stat(p, app->template_path, &sig->tpl);
+    ssr_file_sig_stat(p, app->manifest_path, &sig->manifest);
 }
 
-static apr_status_t ssr_read_file(apr_pool_t *p, const char *path,
-                                  char **data, apr_size_t *len,
-                                  const char **err)
-{
-    apr_status_t rv = ssr_file_read(p, path, data, len);
-
-    if (rv != APR_SUCCESS) {
-        *err = apr_psprintf(p, "cannot read %s: %pm", path, &rv);
-    }
-    return rv;
-}
-
-/* Loads the build the files hold now into a new generation, or says why
- * it cannot be loaded. */
-static ssr_gen_t *ssr_gen_load(ssr_app_t *app, const ssr_build_sig_t *sig,
+/* Makes a generation of the build a snapshot holds (compiled bundle,
+ * split template, manifest text), or says why it cannot be loaded. */
+static ssr_gen_t *ssr_gen_load(ssr_app_t *app, const ssr_snapshot_t *snap,
                                apr_pool_t *scratch, const char **err)
 {
     apr_pool_t *p;
     ssr_gen_t *g;
-    char *src;
-    apr_size_t len;
     apr_time_t start = apr_time_now();
 
-    if (!sig->bundle.present || !sig->tpl.present) {
-        *err = apr_psprintf(scratch, "%s does not exist",
-                            sig->bundle.present ? app->template_path
-                                                : app->bundle_path);
-        return NULL;
-    }
-    if (app->manifest_path && !sig->manifest.present) {
+    if (app->manifest_path && !snap->sig.manifest.present) {
         *err = apr_psprintf(scratch, "%s (SSRManifest) does not exist",
                             app->manifest_path);
         return NULL;
@@ -270,19 +236,23 @@ static ssr_gen_t *ssr_gen_load(ssr_app_t *app, const ssr_build_sig_t *sig,
     apr_pool_tag(p, "mod_ssr build");
     g = apr_pcalloc(p, sizeof(*g));
     g->pool = p;
-    g->sig = *sig;
-    g->build_id = ssr_build_id(p, sig);
-    if (ssr_read_file(p, app->bundle_path, &src, &len, err) != APR_SUCCESS ||
-        ssr_bundle_compile(p, src, len, app->bundle_path, &app->heap_opts,
-                           &g->bundle, err) != APR_SUCCESS ||
-        ssr_tcache_get(p, app->s, app->template_path, &sig->tpl, &g->tpl,
-                       err) != APR_SUCCESS ||
-        (app->manifest_path &&
-         ssr_read_file(p, app->manifest_path, (char **) &g->manifest,
-                       &g->manifest_len, err) != APR_SUCCESS)) {
+    g->sig = snap->sig;
+    g->build_id = snap->id ? apr_pstrdup(p, snap->id)
+                           : ssr_build_id(p, &snap->sig);
+    g->stamped = snap->id != NULL;
+    if (ssr_bundle_compile(p, snap->bundle, snap->bundle_len,
+                           app->bundle_path, &app->heap_opts, &g->bundle,
+                           err) != APR_SUCCESS ||
+        ssr_tcache_get(p, app->s, app->template_path, &snap->sig.tpl,
+                       snap->tpl, snap->tpl_len, &g->tpl,
+                       err) != APR_SUCCESS) {
         *err = apr_pstrdup(scratch, *err);
         apr_pool_destroy(p);
         return NULL;
+    }
+    if (snap->manifest) {
+        g->manifest = apr_pmemdup(p, snap->manifest, snap->manifest_len + 1);
+        g->manifest_len = snap->manifest_len;
     }
     g->refs = 1;    /* the app's "current" reference */
     g->load_time = apr_time_now() - start;
@@ -303,7 +273,9 @@ static void ssr_log_loaded(const ssr_app_t *app, const ssr_gen_t *g)
  * to the bundle once it has written everything (vite-plugin-mod-ssr does).
  * While the marker is older than the files, the build is still being
  * written.  A marker far older than the files is a leftover of an earlier
- * tool and is ignored (the settle time still applies). */
+ * tool and is ignored (the settle time still applies).  Only builds without
+ * the plugin's build-id stamps need this: stamped files say themselves
+ * whether they belong together. */
 #define SSR_BUILD_MARKER ".mod_ssr-build-complete"
 #define SSR_MARKER_STALE apr_time_from_sec(30)
 
@@ -318,11 +290,58 @@ static int ssr_marker_pending(apr_pool_t *p, const ssr_app_t *app,
     if (slash == NULL) {
         return 0;
     }
-    ssr_stat_file(p, apr_pstrcat(p, apr_pstrmemdup(p, app->bundle_path,
+    ssr_file_sig_stat(p, apr_pstrcat(p, apr_pstrmemdup(p, app->bundle_path,
                                                    (apr_size_t) (slash - app->bundle_path)),
                                  "/" SSR_BUILD_MARKER, NULL), &marker);
     return marker.present && marker.mtime < newest &&
            newest - marker.mtime < SSR_MARKER_STALE;
+}
+
+/* Reads the build the files hold as one snapshot, and says whether it is
+ * ready to load: 1 with *snap filled, 0 to look again at the next check.
+ * A build stamped by the plugin is ready as soon as its files agree; one
+ * without stamps only once its files have settled and the build-complete
+ * marker (if any) is not older than them.  Files that fail to read are
+ * ready too: loading them records the failure. */
+static int ssr_snapshot_ready(ssr_app_t *app, request_rec *r,
+                              ssr_reload_e what, int loaded,
+                              const ssr_build_sig_t *seen,
+                              ssr_snapshot_t *snap)
+{
+    switch (ssr_snapshot_read(r->pool, app->bundle_path, app->template_path,
+                              app->manifest_path, snap)) {
+    case SSR_SNAP_CHANGING:
+        return 0;
+    case SSR_SNAP_MIXED:
+        /* a deploy or a build in progress: not a failure, but say so once
+         * for each set of files, in case it never completes */
+        if (!ssr_sig_equal(&app->mixed, seen)) {
+            app->mixed = *seen;
+            ap_log_rerror(APLOG_MARK, loaded ? APLOG_INFO : APLOG_WARNING, 0,
+                          r, APLOGNO(20035) "not loading the files of %s "
+                          "yet: %s%s", app->bundle_path, snap->why,
+                          loaded ? " (still serving the previous build)" : "");
+        }
+        return 0;
+    case SSR_SNAP_OK:
+        if (snap->id == NULL && loaded &&
+            (what == SSR_RELOAD_WAIT ||
+             ssr_marker_pending(r->pool, app, &snap->sig))) {
+            return 0;
+        }
+        return 1;
+    default:
+        return 1;   /* missing or unreadable: recorded as a failure */
+    }
+}
+
+/* Records a build that failed to load (under app->lock). */
+static void ssr_app_failed(ssr_app_t *app, const ssr_build_sig_t *sig,
+                           const char *why)
+{
+    app->has_failed = 1;
+    app->failed = *sig;
+    apr_cpystrn(app->failed_why, why, sizeof(app->failed_why));
 }
 
 /* Stats the files and loads a new build when one is ready.  Runs in one
@@ -331,7 +350,8 @@ static int ssr_marker_pending(apr_pool_t *p, const ssr_app_t *app,
 static void ssr_app_check(ssr_app_t *app, request_rec *r)
 {
     ssr_build_sig_t seen;
-    ssr_gen_t *g, *old = NULL;
+    ssr_snapshot_t snap;
+    ssr_gen_t *g = NULL, *old = NULL;
     const char *err = NULL;
     ssr_reload_e what;
     int loaded;
@@ -343,19 +363,19 @@ static void ssr_app_check(ssr_app_t *app, request_rec *r)
                              app->has_failed ? &app->failed : NULL, &seen,
                              apr_time_now());
     apr_thread_mutex_unlock(app->lock);
-    if (what == SSR_RELOAD_WAIT && !loaded) {
-        what = SSR_RELOAD_LOAD;   /* nothing to protect: say why it fails */
-    }
-    if (what != SSR_RELOAD_LOAD ||
-        (loaded && ssr_marker_pending(r->pool, app, &seen))) {
+    if (what == SSR_RELOAD_KEEP || what == SSR_RELOAD_SKIP ||
+        !ssr_snapshot_ready(app, r, what, loaded, &seen, &snap)) {
         return;
     }
-    g = ssr_gen_load(app, &seen, r->pool, &err);
+    if (snap.bundle && snap.tpl) {
+        g = ssr_gen_load(app, &snap, r->pool, &err);
+    }
+    else {
+        err = snap.why;
+    }
     apr_thread_mutex_lock(app->lock);
     if (g == NULL) {
-        app->has_failed = 1;
-        app->failed = seen;
-        apr_cpystrn(app->failed_why, err, sizeof(app->failed_why));
+        ssr_app_failed(app, &snap.sig, err);
     }
     else {
         g->serial = ++app->serial;

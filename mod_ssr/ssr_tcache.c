@@ -86,19 +86,14 @@ void ssr_tcache_child_init(apr_pool_t *pchild, server_rec *s)
     }
 }
 
-/* Reads and splits the file into p. */
-static apr_status_t ssr_tcache_load(apr_pool_t *p, const char *path,
-                                    ssr_template_t *t, const char **err)
+/* Splits the template's bytes (copied into p). */
+static apr_status_t ssr_tcache_split(apr_pool_t *p, const char *path,
+                                     const char *bytes, apr_size_t len,
+                                     ssr_template_t *t, const char **err)
 {
-    char *data;
-    apr_size_t len;
-    apr_status_t rv = ssr_file_read(p, path, &data, &len);
+    apr_status_t rv = ssr_template_split(t, apr_pmemdup(p, bytes, len + 1),
+                                         len, err);
 
-    if (rv != APR_SUCCESS) {
-        *err = apr_psprintf(p, "cannot read the template %s: %pm", path, &rv);
-        return rv;
-    }
-    rv = ssr_template_split(t, data, len, err);
     if (rv != APR_SUCCESS) {
         *err = apr_psprintf(p, "template %s: %s", path, *err);
     }
@@ -168,21 +163,22 @@ static int ssr_tcache_cacheable(const char *path, const ssr_template_t *t)
 }
 
 apr_status_t ssr_tcache_get(apr_pool_t *p, server_rec *s, const char *path,
-                            const ssr_file_sig_t *sig, ssr_template_t *t,
+                            const ssr_file_sig_t *sig, const char *bytes,
+                            apr_size_t len, ssr_template_t *t,
                             const char **err)
 {
     ssr_tcache_slot *slot;
     apr_status_t rv;
 
     if (ssr_tcache_slots == NULL || ssr_tcache_mutex == NULL) {
-        return ssr_tcache_load(p, path, t, err);
+        return ssr_tcache_split(p, path, bytes, len, t, err);
     }
     rv = apr_global_mutex_lock(ssr_tcache_mutex);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s, APLOGNO(20013)
-                     "cannot lock the template cache; reading %s directly",
+                     "cannot lock the template cache; splitting %s here",
                      path);
-        return ssr_tcache_load(p, path, t, err);
+        return ssr_tcache_split(p, path, bytes, len, t, err);
     }
     slot = ssr_tcache_find(path, sig);
     if (slot) {
@@ -190,7 +186,7 @@ apr_status_t ssr_tcache_get(apr_pool_t *p, server_rec *s, const char *path,
         apr_global_mutex_unlock(ssr_tcache_mutex);
         return APR_SUCCESS;
     }
-    rv = ssr_tcache_load(p, path, t, err);
+    rv = ssr_tcache_split(p, path, bytes, len, t, err);
     if (rv == APR_SUCCESS && ssr_tcache_cacheable(path, t)) {
         ssr_tcache_store(ssr_tcache_victim(), path, sig, t);
     }
