@@ -25,6 +25,7 @@
 #include <stdlib.h>
 
 #include "duktape.h"
+#include "ssr_assets.h"
 #include "ssr_build.h"
 #include "ssr_config.h"
 #include "ssr_engine.h"
@@ -147,6 +148,31 @@ static const char *ssr_set_fallback(cmd_parms *cmd, void *cfg, const char *arg)
                           "must be 'error' or 'csr'");
 }
 
+static const char *ssr_set_asset_archive(cmd_parms *cmd, void *cfg,
+                                         const char *arg)
+{
+    const char *path;
+
+    if (strcasecmp(arg, "off") == 0) {
+        SSR_CONF(cfg)->asset_archive = ssr_archive_off;
+        return NULL;
+    }
+    if (*arg == '\0' || (path = ap_server_root_relative(cmd->pool, arg)) == NULL) {
+        return ssr_bad_value(cmd, *arg ? arg : "\"\"",
+                             "must be 'off' or a directory path");
+    }
+    SSR_CONF(cfg)->asset_archive = path;
+    return NULL;
+}
+
+static const char *ssr_set_asset_grace(cmd_parms *cmd, void *cfg,
+                                       const char *arg)
+{
+    const char *why = ssr_parse_period(arg, &SSR_CONF(cfg)->asset_grace);
+
+    return why ? ssr_bad_value(cmd, arg, why) : NULL;
+}
+
 static const char *ssr_set_env(cmd_parms *cmd, void *cfg, const char *name,
                                const char *value)
 {
@@ -206,6 +232,12 @@ static const command_rec ssr_cmds[] = {
     AP_INIT_FLAG("SSRLiveReload", ap_set_flag_slot, SSR_FIELD(live_reload),
                  SSR_WHERE, "On for dev mode: reload open pages on a new "
                  "build"),
+    AP_INIT_TAKE1("SSRAssetArchive", ssr_set_asset_archive, NULL, SSR_WHERE,
+                  "where the assets of previous builds are kept, or 'off' "
+                  "(default: mod_ssr-assets in DefaultRuntimeDir)"),
+    AP_INIT_TAKE1("SSRAssetGrace", ssr_set_asset_grace, NULL, SSR_WHERE,
+                  "how long an asset gone from the build in service is still "
+                  "served, e.g. 24h or 7d"),
     AP_INIT_TAKE1("SSRLiveReloadPath", ssr_set_live_reload_path, NULL,
                   SSR_WHERE, "URL path of the dev-mode event stream (default: "
                   "the base + " SSR_LIVE_RELOAD_NAME ")"),
@@ -307,6 +339,7 @@ static int ssr_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     ssr_check_bundles(ptemp, s);
+    ssr_assets_post_config(ptemp, s);
     ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, APLOGNO(20001)
                  "mod_ssr %s ready (Duktape %ld.%ld.%ld)", SSR_VERSION,
                  (long) (DUK_VERSION / 10000), (long) (DUK_VERSION / 100 % 100),
@@ -320,11 +353,17 @@ static void ssr_child_init(apr_pool_t *pchild, server_rec *s)
     ssr_build_child_init(pchild, s);
 }
 
+static const char *const ssr_before_rewrite[] = { "mod_rewrite.c", NULL };
+
 static void ssr_register_hooks(apr_pool_t *p)
 {
     ap_hook_pre_config(ssr_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(ssr_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(ssr_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    /* Before mod_rewrite's fixups: a single-page-app rule that rewrites
+     * every missing file to the template must not catch an asset the
+     * archive still has. */
+    ap_hook_fixups(ssr_assets_fixup, NULL, ssr_before_rewrite, APR_HOOK_FIRST);
     ap_hook_handler(ssr_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ssr_stats_register_hooks(p);
 }

@@ -20,6 +20,7 @@
 #include <apr_hash.h>
 #include <apr_strings.h>
 
+#include "ssr_assets.h"
 #include "ssr_build.h"
 #include "ssr_ratelimit.h"
 #include "ssr_tcache.h"
@@ -40,6 +41,9 @@ struct ssr_app_t {
     int has_failed;
     ssr_build_sig_t failed;
     ssr_build_sig_t mixed;         /* last files logged as mixed builds */
+    const char *asset_root;        /* NULL: previous assets not kept */
+    const char *client_dir;        /* the template's directory */
+    apr_interval_time_t asset_grace;
     apr_uint32_t serial;
     ssr_ratelimit_t failure_log;   /* under lock */
     char failed_why[2048];         /* why the failed build did not load */
@@ -137,6 +141,13 @@ static ssr_app_t *ssr_app_new(const char *key, const ssr_dir_conf *conf,
     app->heap_opts.env = env;
     app->heap_opts.log = ssr_log_server;
     app->heap_opts.log_baton = s;
+    /* Dev mode makes a build per save: nothing to keep for open tabs. */
+    app->asset_root = ssr_conf_live_reload(conf) ? NULL
+                      : apr_pstrdup(p, ssr_assets_root(p, conf));
+    app->client_dir = apr_pstrmemdup(p, template_path,
+                                     (apr_size_t) (strrchr(template_path, '/')
+                                                   - template_path));
+    app->asset_grace = ssr_conf_asset_grace(conf);
     apr_hash_set(ssr_apps, app->key, APR_HASH_KEY_STRING, app);
     return app;
 }
@@ -344,10 +355,12 @@ static void ssr_app_failed(ssr_app_t *app, const ssr_build_sig_t *sig,
     apr_cpystrn(app->failed_why, why, sizeof(app->failed_why));
 }
 
-/* Stats the files and loads a new build when one is ready.  Runs in one
- * request at a time per app (load_lock, the only place app->current is
- * written); others keep serving, and read app->current under app->lock. */
-static void ssr_app_check(ssr_app_t *app, request_rec *r)
+/* Stats the files and loads a new build when one is ready; 1 when it
+ * did, with the ids of the new build and of the one it replaced.  Runs in one request at a time per app (load_lock, the only place
+ * app->current is written); others keep serving, and read app->current
+ * under app->lock. */
+static int ssr_app_check(ssr_app_t *app, request_rec *r,
+                         const char **new_id, const char **old_id)
 {
     ssr_build_sig_t seen;
     ssr_snapshot_t snap;
@@ -365,7 +378,7 @@ static void ssr_app_check(ssr_app_t *app, request_rec *r)
     apr_thread_mutex_unlock(app->lock);
     if (what == SSR_RELOAD_KEEP || what == SSR_RELOAD_SKIP ||
         !ssr_snapshot_ready(app, r, what, loaded, &seen, &snap)) {
-        return;
+        return 0;
     }
     if (snap.bundle && snap.tpl) {
         g = ssr_gen_load(app, &snap, r->pool, &err);
@@ -388,12 +401,15 @@ static void ssr_app_check(ssr_app_t *app, request_rec *r)
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(20033)
                       "cannot load build of %s: %s%s", app->bundle_path, err,
                       loaded ? " (still serving the previous build)" : "");
-        return;
+        return 0;
     }
     ssr_log_loaded(app, g);
+    *new_id = apr_pstrdup(r->pool, g->build_id);
+    *old_id = old ? apr_pstrdup(r->pool, old->build_id) : NULL;
     if (old) {
         ssr_gen_unref(old);
     }
+    return 1;
 }
 
 /* Has a build been loaded? */
@@ -434,11 +450,14 @@ static int ssr_app_claim_check(ssr_app_t *app, const ssr_dir_conf *conf,
     return due;
 }
 
-/* Looks for a new build if a check is due (see ssr_app_claim_check). */
+/* Looks for a new build if a check is due (see ssr_app_claim_check).
+ * The assets of a new build are archived once the load lock is released:
+ * requests waiting for a first build do not wait for the copies too. */
 static void ssr_app_refresh(ssr_app_t *app, request_rec *r,
                             const ssr_dir_conf *conf)
 {
-    int loaded;
+    int loaded, changed = 0;
+    const char *new_id = NULL, *old_id = NULL;
 
     if (!ssr_app_claim_check(app, conf, &loaded)) {
         return;
@@ -448,13 +467,17 @@ static void ssr_app_refresh(ssr_app_t *app, request_rec *r,
          * they did not. */
         apr_thread_mutex_lock(app->load_lock);
         if (!ssr_app_loaded(app)) {
-            ssr_app_check(app, r);
+            changed = ssr_app_check(app, r, &new_id, &old_id);
         }
         apr_thread_mutex_unlock(app->load_lock);
     }
     else if (apr_thread_mutex_trylock(app->load_lock) == APR_SUCCESS) {
-        ssr_app_check(app, r);
+        changed = ssr_app_check(app, r, &new_id, &old_id);
         apr_thread_mutex_unlock(app->load_lock);
+    }
+    if (changed && app->asset_root) {
+        ssr_assets_keep(r->pool, app->s, app->asset_root, app->client_dir,
+                        new_id, old_id, app->asset_grace);
     }
 }
 

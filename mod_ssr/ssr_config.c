@@ -13,6 +13,8 @@
 #include "ssr_config.h"
 #include "ssr_engine.h"
 
+const char ssr_archive_off[] = "off";
+
 void *ssr_conf_create(apr_pool_t *p, char *dir)
 {
     ssr_dir_conf *c = apr_pcalloc(p, sizeof(*c));
@@ -32,6 +34,8 @@ void *ssr_conf_create(apr_pool_t *p, char *dir)
     c->env = apr_array_make(p, 2, sizeof(ssr_kv_t));
     c->live_reload = SSR_UNSET;
     c->live_reload_path = NULL;
+    c->asset_archive = NULL;
+    c->asset_grace = SSR_UNSET;
     return c;
 }
 
@@ -98,6 +102,8 @@ void *ssr_conf_merge(apr_pool_t *p, void *base_, void *add_)
     c->env = env_merge(p, base->env, add->env);
     c->live_reload = MERGE_INT(live_reload);
     c->live_reload_path = MERGE_PTR(live_reload_path);
+    c->asset_archive = MERGE_PTR(asset_archive);
+    c->asset_grace = MERGE_INT(asset_grace);
     return c;
 }
 
@@ -141,6 +147,12 @@ int ssr_conf_fallback(const ssr_dir_conf *c)
 const char *ssr_conf_base(const ssr_dir_conf *c)
 {
     return c->base != NULL ? c->base : "/";
+}
+
+apr_interval_time_t ssr_conf_asset_grace(const ssr_dir_conf *c)
+{
+    return c->asset_grace != SSR_UNSET ? c->asset_grace
+                                       : SSR_DEFAULT_ASSET_GRACE;
 }
 
 int ssr_conf_live_reload(const ssr_dir_conf *c)

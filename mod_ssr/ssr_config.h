@@ -40,7 +40,14 @@ typedef struct {
     apr_array_header_t *env;             /* SSRSetEnv: ssr_kv_t, in order */
     int live_reload;                     /* SSRLiveReload */
     const char *live_reload_path;        /* SSRLiveReloadPath */
+    const char *asset_archive;           /* SSRAssetArchive: a path, or
+                                          * ssr_archive_off */
+    apr_interval_time_t asset_grace;     /* SSRAssetGrace */
 } ssr_dir_conf;
+
+/* SSRAssetArchive off */
+extern const char ssr_archive_off[];
+#define SSR_DEFAULT_ASSET_GRACE apr_time_from_sec(24 * 3600)
 
 /* The module's create_dir_config and merge_dir_config.  A new structure
  * has every field unset and an empty env; in a merge a field set in add
@@ -59,6 +66,7 @@ apr_interval_time_t ssr_conf_reload_interval(const ssr_dir_conf *c);
 int ssr_conf_fallback(const ssr_dir_conf *c);
 const char *ssr_conf_base(const ssr_dir_conf *c);
 int ssr_conf_live_reload(const ssr_dir_conf *c);
+apr_interval_time_t ssr_conf_asset_grace(const ssr_dir_conf *c);
 
 /* The dev-mode event stream's URL path: SSRLiveReloadPath, or the base
  * followed by SSR_LIVE_RELOAD_NAME. */

@@ -17,6 +17,7 @@
 #define SSR_MAX_DURATION apr_time_from_sec(3600)
 #define SSR_MIN_SIZE (APR_UINT64_C(1) << 20)
 #define SSR_MAX_SIZE (APR_UINT64_C(64) << 30)
+#define SSR_MAX_PERIOD_SEC (APR_UINT64_C(366) * 86400)
 
 /* Reads the leading digits of s into *num and points *rest after them.
  * Returns NULL or an error message. */
@@ -199,4 +200,41 @@ int ssr_env_name_valid(const char *name)
         }
     }
     return 1;
+}
+
+/* A retention period: "90s", "30m", "24h", "7d", or a bare number of
+ * seconds; > 0 and at most a year. */
+const char *ssr_parse_period(const char *arg, apr_interval_time_t *out)
+{
+    apr_uint64_t num, mult;
+    const char *unit;
+    const char *err = parse_digits(arg, &num, &unit);
+
+    if (err != NULL) {
+        return err;
+    }
+    if (*unit == '\0' || apr_cstr_casecmp(unit, "s") == 0) {
+        mult = 1;
+    }
+    else if (apr_cstr_casecmp(unit, "m") == 0) {
+        mult = 60;
+    }
+    else if (apr_cstr_casecmp(unit, "h") == 0) {
+        mult = 3600;
+    }
+    else if (apr_cstr_casecmp(unit, "d") == 0) {
+        mult = 86400;
+    }
+    else {
+        return "has an unknown unit (use a suffix s, m, h or d, as in 24h "
+               "or 7d)";
+    }
+    if (num == 0) {
+        return "must be greater than 0";
+    }
+    if (num > SSR_MAX_PERIOD_SEC / mult) {
+        return "must be at most a year (366d)";
+    }
+    *out = apr_time_from_sec((apr_time_t) (num * mult));
+    return NULL;
 }

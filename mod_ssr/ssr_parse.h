@@ -17,6 +17,10 @@ const char *ssr_parse_duration(const char *arg, apr_interval_time_t *out);
 /* Like ssr_parse_duration, but 0 is allowed (SSRReloadInterval 0). */
 const char *ssr_parse_interval(const char *arg, apr_interval_time_t *out);
 
+/* "90s", "30m", "24h", "7d", or a bare number of seconds: > 0, <= 366d
+ * (SSRAssetGrace). */
+const char *ssr_parse_period(const char *arg, apr_interval_time_t *out);
+
 /* "128M", "512K", "1G", or a bare number of bytes.  Must be >= 1M and
  * <= 64G (a Duktape heap cannot even start below about 1M). */
 const char *ssr_parse_size(const char *arg, apr_size_t *out);

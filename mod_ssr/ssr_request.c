@@ -60,7 +60,7 @@ static int ssr_is_navigation(request_rec *r)
            ssr_accepts_html(r);
 }
 
-static const char *ssr_template_path(request_rec *r, const ssr_dir_conf *conf)
+const char *ssr_template_path(request_rec *r, const ssr_dir_conf *conf)
 {
     if (conf->template_path) {
         return conf->template_path;

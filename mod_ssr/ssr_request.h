@@ -6,6 +6,11 @@
 #define SSR_REQUEST_H
 
 #include <httpd.h>
+#include "ssr_config.h"
+
+/* The template a request in this scope renders into: SSRTemplate, or
+ * index.html in the DocumentRoot. */
+const char *ssr_template_path(request_rec *r, const ssr_dir_conf *conf);
 
 /* The content handler. */
 int ssr_handler(request_rec *r);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  MPM, startHttpd, prepareApp, get, replaceFile, fixture, isCompletePage, sleep,
+  MPM, MODULES_DIR, startHttpd, prepareApp, get, replaceFile, fixture, isCompletePage, sleep,
 } from './lib/httpd.mjs';
 
 // The fixture builds "one" and "two", stamped as the plugin stamps them.
@@ -125,5 +125,111 @@ describe(`stamped builds (${MPM})`, () => {
 
   it('logged no load failure: a deploy in progress is not an error', () => {
     assert.ok(!h.errorLog().includes('cannot load build'), h.explain(null));
+  });
+});
+
+// A deploy that deletes the previous build's assets (vite build in place,
+// rsync --delete, a new release directory).
+function deployBuild(app, id, { assets = [], drop = [] } = {}) {
+  const dir = path.join(app.docroot, 'assets');
+  for (const name of drop) fs.rmSync(path.join(dir, name), { force: true });
+  for (const name of assets) {
+    fs.writeFileSync(path.join(dir, name), `/* ${name} of build ${id} */\n`);
+    fs.chmodSync(path.join(dir, name), 0o644);
+  }
+  replaceFile(app.template, stampedTemplate('one', id));
+  replaceFile(app.bundle, stampedBundle('one', id));
+}
+
+describe(`the assets of previous builds (${MPM})`, () => {
+  let h;
+  let app;
+
+  before(async () => {
+    app = prepareApp();
+    deployBuild(app, 'one', { assets: ['app-one.js', 'chunk-one.css'] });
+    h = await startHttpd({
+      docroot: app.docroot,
+      conf: [
+        `LoadModule rewrite_module "${MODULES_DIR}/mod_rewrite.so"`,
+        'SSREngine On',
+        `SSRBundle "${app.bundle}"`,
+        'SSRReloadInterval 0',
+        'SSRAssetGrace 1s',
+        // the usual single-page-app rule must not catch an archived asset
+        `<Directory "${app.docroot}">`,
+        '  RewriteEngine On',
+        '  RewriteCond %{REQUEST_FILENAME} !-f',
+        '  RewriteRule ^ /index.html [L]',
+        '</Directory>',
+      ].join('\n'),
+      limits: 'single-process',
+    });
+    assert.equal((await waitFor(h, (x) => x.stamp === 'one')).stamp, 'one');
+  });
+  after(() => h?.stop());
+
+  it('still serves an asset the next deploy deleted, as Apache serves a file', async () => {
+    const live = await get(h, '/assets/app-one.js', { headers: { Accept: '*/*' } });
+    assert.equal(live.status, 200, h.explain(live));
+    deployBuild(app, 'two', { assets: ['app-two.js'], drop: ['app-one.js', 'chunk-one.css'] });
+    assert.equal((await waitFor(h, (x) => x.stamp === 'two')).stamp, 'two');
+    assert.ok(!fs.existsSync(path.join(app.docroot, 'assets', 'app-one.js')));
+
+    const res = await get(h, '/assets/app-one.js', { headers: { Accept: '*/*' } });
+    assert.equal(res.status, 200, h.explain(res));
+    assert.equal(res.text, '/* app-one.js of build one */\n');
+    assert.match(res.get('content-type') ?? '', /javascript/);
+    assert.equal(res.get('etag'), live.get('etag'), 'the same ETag as before the deploy');
+    assert.equal(res.get('last-modified'), live.get('last-modified'));
+    assert.ok(!res.has('server-timing'), h.explain(res, 'rendered instead of served'));
+
+    const range = await get(h, '/assets/chunk-one.css', { headers: { Accept: '*/*', Range: 'bytes=0-4' } });
+    assert.equal(range.status, 206, h.explain(range));
+    assert.equal(range.text, '/* ch');
+  });
+
+  it('an asset no build ever had is still a miss', async () => {
+    // rewritten to the template by the SPA rule, as before: not an archived file
+    const res = await get(h, '/assets/never-built.js', { headers: { Accept: '*/*' } });
+    assert.ok(!res.text.startsWith('/*'), h.explain(res));
+  });
+
+  it('prunes a build\'s assets once its grace period is over', async () => {
+    // build one went out of service at the last deploy; its grace is 1 s,
+    // and copies younger than 5 s are never pruned
+    await sleep(6000);
+    deployBuild(app, 'three', { assets: ['app-three.js'], drop: ['app-two.js'] });
+    assert.equal((await waitFor(h, (x) => x.stamp === 'three')).stamp, 'three');
+    const gone = await get(h, '/assets/app-one.js', { headers: { Accept: '*/*' } });
+    assert.ok(!gone.text.startsWith('/* app-one'), h.explain(gone, 'pruned asset still served'));
+    // build two just went out of service: its assets are kept
+    const kept = await get(h, '/assets/app-two.js', { headers: { Accept: '*/*' } });
+    assert.equal(kept.status, 200, h.explain(kept));
+    assert.equal(kept.text, '/* app-two.js of build two */\n');
+  });
+});
+
+describe(`SSRAssetArchive off (${MPM})`, () => {
+  let h;
+  let app;
+
+  before(async () => {
+    app = prepareApp();
+    deployBuild(app, 'one', { assets: ['app-one.js'] });
+    h = await startHttpd({
+      docroot: app.docroot,
+      conf: ['SSREngine On', `SSRBundle "${app.bundle}"`, 'SSRReloadInterval 0', 'SSRAssetArchive off'].join('\n'),
+      limits: 'single-process',
+    });
+    assert.equal((await waitFor(h, (x) => x.stamp === 'one')).stamp, 'one');
+  });
+  after(() => h?.stop());
+
+  it('does not keep deleted assets', async () => {
+    deployBuild(app, 'two', { assets: ['app-two.js'], drop: ['app-one.js'] });
+    assert.equal((await waitFor(h, (x) => x.stamp === 'two')).stamp, 'two');
+    const res = await get(h, '/assets/app-one.js', { headers: { Accept: '*/*' } });
+    assert.equal(res.status, 404, h.explain(res));
   });
 });

@@ -24,6 +24,9 @@ const BAD = [
   ['SSRBundle', 'SSRBundle ""'],
   ['SSRTemplate', 'SSRTemplate ""'],
   ['SSRManifest', 'SSRManifest ""'],
+  ['SSRAssetGrace', 'SSRAssetGrace 1w'],
+  ['SSRAssetGrace', 'SSRAssetGrace 0'],
+  ['SSRAssetArchive', 'SSRAssetArchive ""'],
 ];
 
 function counts(text) {
@@ -51,7 +54,11 @@ describe(`directives: configtest (${MPM})`, () => {
       'SSRSetEnv GREETING "hello world"',
       'SSRSetEnv API_URL http://127.0.0.1/api',
       'SSRLiveReload Off',
+      'SSRAssetArchive off',
+      'SSRAssetGrace 7d',
       `<Directory "${app.docroot}">`,
+      '  SSRAssetArchive assets-archive',
+      '  SSRAssetGrace 90m',
       '  SSRTimeout 2s',
       '  SSRScope thread',
       '  SSRFallback error',

@@ -291,6 +291,30 @@ START_TEST(env_names)
 }
 END_TEST
 
+START_TEST(period_values)
+{
+    static const char *const bad[] = { "", "0", "0d", "-1h", "1.5h", "1w",
+                                       "367d", "1 h", "h", "99999999999999999999",
+                                       NULL };
+    apr_interval_time_t t;
+    int i;
+
+    ck_assert_ptr_null(ssr_parse_period("90", &t));
+    ck_assert_int_eq(t, apr_time_from_sec(90));
+    ck_assert_ptr_null(ssr_parse_period("30m", &t));
+    ck_assert_int_eq(t, apr_time_from_sec(1800));
+    ck_assert_ptr_null(ssr_parse_period("24H", &t));
+    ck_assert_int_eq(t, apr_time_from_sec(86400));
+    ck_assert_ptr_null(ssr_parse_period("366d", &t));
+    ck_assert_int_eq(t, apr_time_from_sec(366 * 86400));
+    for (i = 0; bad[i]; i++) {
+        t = SENTINEL_TIME;
+        ck_assert_msg(ssr_parse_period(bad[i], &t) != NULL, "\"%s\" accepted", bad[i]);
+        ck_assert_int_eq(t, SENTINEL_TIME);
+    }
+}
+END_TEST
+
 Suite *parse_suite(void)
 {
     Suite *s = suite_create("parse");
@@ -309,6 +333,7 @@ Suite *parse_suite(void)
     tcase_add_test(tc, size_garbage);
     tcase_add_test(tc, count_values);
     tcase_add_test(tc, env_names);
+    tcase_add_test(tc, period_values);
     suite_add_tcase(s, tc);
     return s;
 }
