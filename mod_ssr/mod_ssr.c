@@ -340,6 +340,7 @@ static int ssr_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     }
     ssr_check_bundles(ptemp, s);
     ssr_assets_post_config(ptemp, s);
+    ssr_build_post_config(pconf, ptemp, s);
     ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, APLOGNO(20001)
                  "mod_ssr %s ready (Duktape %ld.%ld.%ld)", SSR_VERSION,
                  (long) (DUK_VERSION / 10000), (long) (DUK_VERSION / 100 % 100),

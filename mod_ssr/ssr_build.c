@@ -44,6 +44,8 @@ struct ssr_app_t {
     const char *asset_root;        /* NULL: previous assets not kept */
     const char *client_dir;        /* the template's directory */
     apr_interval_time_t asset_grace;
+    char archived[128];            /* the build whose assets this process
+                                    * archived last (under lock) */
     apr_uint32_t serial;
     ssr_ratelimit_t failure_log;   /* under lock */
     char failed_why[2048];         /* why the failed build did not load */
@@ -53,19 +55,66 @@ static apr_pool_t *ssr_apps_pool;
 static apr_hash_t *ssr_apps;
 static apr_thread_mutex_t *ssr_apps_lock;
 
+/* Drops the builds the registry holds when its pool goes: at a restart
+ * the parent makes a new registry, and the old builds must be freed. */
+static apr_status_t ssr_apps_cleanup(void *data)
+{
+    apr_hash_index_t *hi;
+
+    for (hi = apr_hash_first(NULL, ssr_apps); hi; hi = apr_hash_next(hi)) {
+        ssr_app_t *app = apr_hash_this_val(hi);
+        if (app->current) {
+            ssr_gen_unref(app->current);
+            app->current = NULL;
+        }
+    }
+    ssr_apps = NULL;
+    ssr_apps_lock = NULL;
+    ssr_apps_pool = NULL;
+    return APR_SUCCESS;
+}
+
+/* The registry lives in a pool of its own with its own allocator: the
+ * parent makes it (and preloads builds into it) before forking, and then
+ * every thread of a child allocates from it under ssr_apps_lock, which
+ * must not race with other users of a shared allocator. */
+static apr_status_t ssr_registry_create(apr_pool_t *parent)
+{
+    apr_allocator_t *alloc;
+    apr_status_t rv;
+
+    rv = apr_allocator_create(&alloc);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    rv = apr_pool_create_ex(&ssr_apps_pool, parent, NULL, alloc);
+    if (rv != APR_SUCCESS) {
+        apr_allocator_destroy(alloc);
+        return rv;
+    }
+    apr_allocator_owner_set(alloc, ssr_apps_pool);
+    apr_pool_tag(ssr_apps_pool, "mod_ssr apps");
+    ssr_apps = apr_hash_make(ssr_apps_pool);
+    rv = apr_thread_mutex_create(&ssr_apps_lock, APR_THREAD_MUTEX_DEFAULT,
+                                 ssr_apps_pool);
+    if (rv != APR_SUCCESS) {
+        ssr_apps_lock = NULL;
+        return rv;
+    }
+    apr_pool_cleanup_register(ssr_apps_pool, NULL, ssr_apps_cleanup,
+                              apr_pool_cleanup_null);
+    return APR_SUCCESS;
+}
+
 apr_status_t ssr_build_child_init(apr_pool_t *pchild, server_rec *s)
 {
     apr_status_t rv;
 
-    rv = apr_pool_create(&ssr_apps_pool, pchild);
-    if (rv == APR_SUCCESS) {
-        apr_pool_tag(ssr_apps_pool, "mod_ssr apps");
-        ssr_apps = apr_hash_make(ssr_apps_pool);
-        rv = apr_thread_mutex_create(&ssr_apps_lock, APR_THREAD_MUTEX_DEFAULT,
-                                     pchild);
+    if (ssr_apps_lock != NULL) {
+        return APR_SUCCESS;     /* inherited from the parent */
     }
+    rv = ssr_registry_create(pchild);
     if (rv != APR_SUCCESS) {
-        ssr_apps_lock = NULL;   /* ssr_app_for answers NULL */
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, APLOGNO(20030)
                      "cannot set up the app registry");
     }
@@ -168,6 +217,83 @@ ssr_app_t *ssr_app_for(request_rec *r, const ssr_dir_conf *conf,
     }
     apr_thread_mutex_unlock(ssr_apps_lock);
     return app;
+}
+
+/* --- loading at startup ---------------------------------------------------- */
+
+static int ssr_app_check(ssr_app_t *app, apr_pool_t *p);
+
+static void ssr_preload_app(apr_pool_t *ptemp, server_rec *s,
+                            const char *docroot, const ssr_dir_conf *c)
+{
+    const char *tpl, *key;
+    ssr_app_t *app;
+
+    if (c->engine != 1 || c->bundle == NULL) {
+        return;
+    }
+    tpl = c->template_path ? c->template_path
+          : ap_make_full_path(ptemp, docroot, SSR_DEFAULT_TEMPLATE);
+    key = ssr_app_key_for(ptemp, c, tpl);
+    if (apr_hash_get(ssr_apps, key, APR_HASH_KEY_STRING) != NULL) {
+        return;
+    }
+    app = ssr_app_new(key, c, tpl, s);
+    if (app != NULL) {
+        app->last_check = apr_time_now();
+        ssr_app_check(app, ptemp);
+    }
+}
+
+/* A section's settings as a request in it sees them: merged over the
+ * server's own. */
+static void ssr_preload_section(apr_pool_t *ptemp, server_rec *s,
+                                const char *docroot,
+                                const ssr_dir_conf *server_conf,
+                                ap_conf_vector_t *section)
+{
+    const ssr_dir_conf *c = ap_get_module_config(section, &ssr_module);
+
+    if (c != NULL && c != server_conf) {
+        ssr_preload_app(ptemp, s, docroot,
+                        ssr_conf_merge(ptemp, (void *) server_conf, (void *) c));
+    }
+}
+
+apr_status_t ssr_build_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
+                                   server_rec *main_server)
+{
+    server_rec *s;
+    apr_status_t rv;
+    int i;
+
+    rv = ssr_registry_create(pconf);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, main_server, APLOGNO(20030)
+                     "cannot set up the app registry");
+        return rv;
+    }
+    for (s = main_server; s != NULL; s = s->next) {
+        core_server_config *core = ap_get_core_module_config(s->module_config);
+        const ssr_dir_conf *sc = ap_get_module_config(s->lookup_defaults,
+                                                      &ssr_module);
+        const char *docroot = core && core->ap_document_root
+                              ? core->ap_document_root : "";
+
+        if (sc == NULL) {
+            continue;
+        }
+        ssr_preload_app(ptemp, s, docroot, sc);
+        for (i = 0; core && core->sec_dir && i < core->sec_dir->nelts; i++) {
+            ssr_preload_section(ptemp, s, docroot, sc,
+                                APR_ARRAY_IDX(core->sec_dir, i, ap_conf_vector_t *));
+        }
+        for (i = 0; core && core->sec_url && i < core->sec_url->nelts; i++) {
+            ssr_preload_section(ptemp, s, docroot, sc,
+                                APR_ARRAY_IDX(core->sec_url, i, ap_conf_vector_t *));
+        }
+    }
+    return APR_SUCCESS;
 }
 
 const ssr_heap_opts_t *ssr_app_heap_opts(const ssr_app_t *app)
@@ -314,12 +440,12 @@ static int ssr_marker_pending(apr_pool_t *p, const ssr_app_t *app,
  * without stamps only once its files have settled and the build-complete
  * marker (if any) is not older than them.  Files that fail to read are
  * ready too: loading them records the failure. */
-static int ssr_snapshot_ready(ssr_app_t *app, request_rec *r,
+static int ssr_snapshot_ready(ssr_app_t *app, apr_pool_t *p,
                               ssr_reload_e what, int loaded,
                               const ssr_build_sig_t *seen,
                               ssr_snapshot_t *snap)
 {
-    switch (ssr_snapshot_read(r->pool, app->bundle_path, app->template_path,
+    switch (ssr_snapshot_read(p, app->bundle_path, app->template_path,
                               app->manifest_path, snap)) {
     case SSR_SNAP_CHANGING:
         return 0;
@@ -328,8 +454,8 @@ static int ssr_snapshot_ready(ssr_app_t *app, request_rec *r,
          * for each set of files, in case it never completes */
         if (!ssr_sig_equal(&app->mixed, seen)) {
             app->mixed = *seen;
-            ap_log_rerror(APLOG_MARK, loaded ? APLOG_INFO : APLOG_WARNING, 0,
-                          r, APLOGNO(20035) "not loading the files of %s "
+            ap_log_error(APLOG_MARK, loaded ? APLOG_INFO : APLOG_WARNING, 0,
+                         app->s, APLOGNO(20035) "not loading the files of %s "
                           "yet: %s%s", app->bundle_path, snap->why,
                           loaded ? " (still serving the previous build)" : "");
         }
@@ -337,7 +463,7 @@ static int ssr_snapshot_ready(ssr_app_t *app, request_rec *r,
     case SSR_SNAP_OK:
         if (snap->id == NULL && loaded &&
             (what == SSR_RELOAD_WAIT ||
-             ssr_marker_pending(r->pool, app, &snap->sig))) {
+             ssr_marker_pending(p, app, &snap->sig))) {
             return 0;
         }
         return 1;
@@ -356,11 +482,10 @@ static void ssr_app_failed(ssr_app_t *app, const ssr_build_sig_t *sig,
 }
 
 /* Stats the files and loads a new build when one is ready; 1 when it
- * did, with the ids of the new build and of the one it replaced.  Runs in one request at a time per app (load_lock, the only place
+ * did.  Runs in one request at a time per app (load_lock, the only place
  * app->current is written); others keep serving, and read app->current
  * under app->lock. */
-static int ssr_app_check(ssr_app_t *app, request_rec *r,
-                         const char **new_id, const char **old_id)
+static int ssr_app_check(ssr_app_t *app, apr_pool_t *p)
 {
     ssr_build_sig_t seen;
     ssr_snapshot_t snap;
@@ -369,7 +494,7 @@ static int ssr_app_check(ssr_app_t *app, request_rec *r,
     ssr_reload_e what;
     int loaded;
 
-    ssr_stat_build(r->pool, app, &seen);
+    ssr_stat_build(p, app, &seen);
     apr_thread_mutex_lock(app->lock);
     loaded = app->current != NULL;
     what = ssr_reload_decide(loaded ? &app->current->sig : NULL,
@@ -377,11 +502,11 @@ static int ssr_app_check(ssr_app_t *app, request_rec *r,
                              apr_time_now());
     apr_thread_mutex_unlock(app->lock);
     if (what == SSR_RELOAD_KEEP || what == SSR_RELOAD_SKIP ||
-        !ssr_snapshot_ready(app, r, what, loaded, &seen, &snap)) {
+        !ssr_snapshot_ready(app, p, what, loaded, &seen, &snap)) {
         return 0;
     }
     if (snap.bundle && snap.tpl) {
-        g = ssr_gen_load(app, &snap, r->pool, &err);
+        g = ssr_gen_load(app, &snap, p, &err);
     }
     else {
         err = snap.why;
@@ -398,14 +523,12 @@ static int ssr_app_check(ssr_app_t *app, request_rec *r,
     }
     apr_thread_mutex_unlock(app->lock);
     if (g == NULL) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(20033)
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, app->s, APLOGNO(20033)
                       "cannot load build of %s: %s%s", app->bundle_path, err,
                       loaded ? " (still serving the previous build)" : "");
         return 0;
     }
     ssr_log_loaded(app, g);
-    *new_id = apr_pstrdup(r->pool, g->build_id);
-    *old_id = old ? apr_pstrdup(r->pool, old->build_id) : NULL;
     if (old) {
         ssr_gen_unref(old);
     }
@@ -450,14 +573,11 @@ static int ssr_app_claim_check(ssr_app_t *app, const ssr_dir_conf *conf,
     return due;
 }
 
-/* Looks for a new build if a check is due (see ssr_app_claim_check).
- * The assets of a new build are archived once the load lock is released:
- * requests waiting for a first build do not wait for the copies too. */
+/* Looks for a new build if a check is due (see ssr_app_claim_check). */
 static void ssr_app_refresh(ssr_app_t *app, request_rec *r,
                             const ssr_dir_conf *conf)
 {
-    int loaded, changed = 0;
-    const char *new_id = NULL, *old_id = NULL;
+    int loaded;
 
     if (!ssr_app_claim_check(app, conf, &loaded)) {
         return;
@@ -467,17 +587,13 @@ static void ssr_app_refresh(ssr_app_t *app, request_rec *r,
          * they did not. */
         apr_thread_mutex_lock(app->load_lock);
         if (!ssr_app_loaded(app)) {
-            changed = ssr_app_check(app, r, &new_id, &old_id);
+            ssr_app_check(app, r->pool);
         }
         apr_thread_mutex_unlock(app->load_lock);
     }
     else if (apr_thread_mutex_trylock(app->load_lock) == APR_SUCCESS) {
-        changed = ssr_app_check(app, r, &new_id, &old_id);
+        ssr_app_check(app, r->pool);
         apr_thread_mutex_unlock(app->load_lock);
-    }
-    if (changed && app->asset_root) {
-        ssr_assets_keep(r->pool, app->s, app->asset_root, app->client_dir,
-                        new_id, old_id, app->asset_grace);
     }
 }
 
@@ -485,6 +601,8 @@ ssr_gen_t *ssr_app_acquire(ssr_app_t *app, request_rec *r,
                            const ssr_dir_conf *conf)
 {
     ssr_gen_t *g;
+    int archive = 0;
+    const char *retired = NULL;
 
     if (app == NULL) {
         return NULL;    /* the app could not be set up (logged) */
@@ -494,8 +612,20 @@ ssr_gen_t *ssr_app_acquire(ssr_app_t *app, request_rec *r,
     g = app->current;
     if (g) {
         ssr_gen_ref(g);
+        archive = app->asset_root && strcmp(g->build_id, app->archived) != 0;
+        if (archive) {
+            retired = app->archived[0] ? apr_pstrdup(r->pool, app->archived)
+                                       : NULL;
+            apr_cpystrn(app->archived, g->build_id, sizeof(app->archived));
+        }
     }
     apr_thread_mutex_unlock(app->lock);
+    if (archive) {
+        /* Once per build and process, whether the process loaded the build
+         * or inherited it; outside every lock. */
+        ssr_assets_keep(r->pool, app->s, app->asset_root, app->client_dir,
+                        g->build_id, retired, app->asset_grace);
+    }
     if (g) {
         apr_pool_cleanup_register(r->pool, g, ssr_gen_cleanup,
                                   apr_pool_cleanup_null);

@@ -35,7 +35,12 @@ typedef struct ssr_gen_t {
 
 typedef struct ssr_app_t ssr_app_t;
 
-/* Called once per child: makes the process-wide app registry. */
+/* post_config, in the parent: makes the app registry and loads the build
+ * of every app the configuration names, so that children start with it. */
+apr_status_t ssr_build_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
+                                   server_rec *s);
+
+/* Called once per child: makes the registry if the parent could not. */
 apr_status_t ssr_build_child_init(apr_pool_t *pchild, server_rec *s);
 
 /* The app record for this request's configuration (created on first use).

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import fs from 'node:fs';
 import {
-  MPM, startHttpd, prepareApp, FIXTURES, fixTree, get, fixture, countOf, sleep,
+  MPM, startHttpd, prepareApp, FIXTURES, fixTree, get, fixture, sleep,
 } from './lib/httpd.mjs';
 
 const LOAD_FAILURE = 'cannot load build';
@@ -33,14 +33,12 @@ describe(`unloadable builds (${MPM})`, () => {
         '</Location>');
     }
     fixTree(app.dir);
-    // one process: "logged once" is per process
-    h = await startHttpd({ docroot: app.docroot, conf: conf.join('\n'), limits: 'single-process' });
+    h = await startHttpd({ docroot: app.docroot, conf: conf.join('\n') });
   });
   after(() => h?.stop());
 
   for (const b of BAD) {
     it(`${b}: answers 5xx without JS details, logs "${LOAD_FAILURE}" once`, async () => {
-      const from = h.logMark();
       for (let i = 0; i < 5; i++) {
         const res = await get(h, `/${b}/about`);
         assert.ok(res.status >= 500 && res.status < 600, h.explain(res));
@@ -49,7 +47,10 @@ describe(`unloadable builds (${MPM})`, () => {
         }
       }
       await sleep(50);
-      assert.equal(countOf(h.errorLog(from), LOAD_FAILURE), 1, h.explain(null, `"${LOAD_FAILURE}" not logged exactly once`));
+      // once in all, from startup on: httpd loads every configured build
+      // before it starts its children, which inherit the failure
+      const lines = h.errorLog().split('\n').filter((l) => l.includes(LOAD_FAILURE) && l.includes(`${b}.js`));
+      assert.equal(lines.length, 1, h.explain(null, `"${LOAD_FAILURE}" not logged exactly once for ${b}`));
     });
   }
 

@@ -233,3 +233,29 @@ describe(`SSRAssetArchive off (${MPM})`, () => {
     assert.equal(res.status, 404, h.explain(res));
   });
 });
+
+describe(`builds are loaded before any request (${MPM})`, () => {
+  let h;
+
+  before(async () => {
+    const app = prepareApp();
+    replaceFile(app.bundle, stampedBundle('one', 'boot'));
+    replaceFile(app.template, stampedTemplate('one', 'boot'));
+    h = await startHttpd({
+      docroot: app.docroot,
+      conf: ['SSREngine On', `SSRBundle "${app.bundle}"`].join('\n'),
+    });
+    await h.waitForChildren();
+  });
+  after(() => h?.stop());
+
+  it('httpd loads the build at startup, and its children start with it', async () => {
+    const loaded = (h.errorLog().match(/AH20032: loaded build boot /g) || []).length;
+    assert.equal(loaded, 1, h.explain(null, 'the build was not loaded once at startup'));
+    const from = h.logMark();
+    for (let i = 0; i < 6; i++) {
+      assert.equal(builds(h, await get(h, '/')).stamp, 'boot');
+    }
+    assert.ok(!h.errorLog(from).includes('AH20032'), h.explain(null, 'a child loaded the build again'));
+  });
+});
