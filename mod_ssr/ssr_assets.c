@@ -51,25 +51,37 @@ const char *ssr_assets_root(apr_pool_t *p, const ssr_dir_conf *conf)
     return ap_runtime_dir_relative(p, SSR_ASSETS_DEFAULT_DIR);
 }
 
-void ssr_assets_post_config(apr_pool_t *ptemp, server_rec *s)
+const char *ssr_runtime_subdir(apr_pool_t *p, server_rec *s, const char *name)
 {
-    const char *root = ap_runtime_dir_relative(ptemp, SSR_ASSETS_DEFAULT_DIR);
+    const char *dir = ap_runtime_dir_relative(p, name);
     apr_status_t rv;
 
-    rv = apr_dir_make_recursive(root, APR_FPROT_OS_DEFAULT, ptemp);
+    rv = apr_dir_make_recursive(dir, APR_FPROT_OS_DEFAULT, p);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s, APLOGNO(20080)
-                     "cannot create %s: the assets of previous builds will "
-                     "not be kept (SSRAssetArchive)", root);
-        return;
+                     "cannot create %s", dir);
+        return NULL;
     }
-    /* The children archive as the User httpd switches to. */
-    if (geteuid() == 0 && chown(root, ap_unixd_config.user_id, -1) != 0) {
+    /* The children write there as the User httpd switches to. */
+    if (geteuid() == 0 && chown(dir, ap_unixd_config.user_id, -1) != 0) {
         rv = APR_FROM_OS_ERROR(errno);
         ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s, APLOGNO(20081)
-                     "cannot give %s to the User httpd runs as: the assets "
-                     "of previous builds may not be kept", root);
+                     "cannot give %s to the User httpd runs as", dir);
     }
+    return dir;
+}
+
+void ssr_give_to_user(const char *path)
+{
+    if (geteuid() == 0) {
+        /* best effort: a file the children cannot replace is only stale */
+        (void) !chown(path, ap_unixd_config.user_id, -1);
+    }
+}
+
+void ssr_assets_post_config(apr_pool_t *ptemp, server_rec *s)
+{
+    ssr_runtime_subdir(ptemp, s, SSR_ASSETS_DEFAULT_DIR);
 }
 
 /* The archive directory of one client directory. */

@@ -22,6 +22,14 @@
  * "mod_ssr-assets" in httpd's DefaultRuntimeDir; NULL when it is off. */
 const char *ssr_assets_root(apr_pool_t *p, const ssr_dir_conf *conf);
 
+/* Creates name in httpd's DefaultRuntimeDir (if missing) and gives it to
+ * the User the children run as (when httpd starts as root); its path, or
+ * NULL (logged) when it cannot be made. */
+const char *ssr_runtime_subdir(apr_pool_t *p, server_rec *s, const char *name);
+
+/* Gives a file the parent (root) wrote to the children's User. */
+void ssr_give_to_user(const char *path);
+
 /* Creates the default archive directory, owned by the User the children
  * run as (when httpd starts as root).  post_config, in the parent. */
 void ssr_assets_post_config(apr_pool_t *ptemp, server_rec *s);

@@ -22,6 +22,7 @@
 
 #include "ssr_assets.h"
 #include "ssr_build.h"
+#include "ssr_store.h"
 #include "ssr_ratelimit.h"
 #include "ssr_tcache.h"
 
@@ -44,6 +45,7 @@ struct ssr_app_t {
     const char *asset_root;        /* NULL: previous assets not kept */
     const char *client_dir;        /* the template's directory */
     apr_interval_time_t asset_grace;
+    const char *store_path;        /* the last good build; NULL: none */
     char archived[128];            /* the build whose assets this process
                                     * archived last (under lock) */
     apr_uint32_t serial;
@@ -148,6 +150,22 @@ static const char *ssr_app_key_for(apr_pool_t *p, const ssr_dir_conf *conf,
     return key;
 }
 
+/* Where the last good builds are kept (ssr_store.h), in DefaultRuntimeDir. */
+#define SSR_STORE_DIR "mod_ssr-builds"
+
+/* A file name for an app: FNV-1a of its key, in hex. */
+static const char *ssr_key_hash(apr_pool_t *p, const char *key)
+{
+    apr_uint64_t h = APR_UINT64_C(0xcbf29ce484222325);
+    const unsigned char *c;
+
+    for (c = (const unsigned char *) key; *c; c++) {
+        h ^= *c;
+        h *= APR_UINT64_C(0x100000001b3);
+    }
+    return apr_psprintf(p, "%016" APR_UINT64_T_HEX_FMT, h);
+}
+
 /* Called with ssr_apps_lock held: ssr_apps_pool is only used under it.
  * NULL (logged) when the app's locks cannot be made; the app is then not
  * registered, and the next request tries again. */
@@ -197,6 +215,9 @@ static ssr_app_t *ssr_app_new(const char *key, const ssr_dir_conf *conf,
                                      (apr_size_t) (strrchr(template_path, '/')
                                                    - template_path));
     app->asset_grace = ssr_conf_asset_grace(conf);
+    app->store_path = apr_psprintf(p, "%s/%s.build",
+                                   ap_runtime_dir_relative(p, SSR_STORE_DIR),
+                                   ssr_key_hash(p, key));
     apr_hash_set(ssr_apps, app->key, APR_HASH_KEY_STRING, app);
     return app;
 }
@@ -267,6 +288,7 @@ apr_status_t ssr_build_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
     apr_status_t rv;
     int i;
 
+    ssr_runtime_subdir(ptemp, main_server, SSR_STORE_DIR);
     rv = ssr_registry_create(pconf);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, main_server, APLOGNO(20030)
@@ -481,15 +503,92 @@ static void ssr_app_failed(ssr_app_t *app, const ssr_build_sig_t *sig,
     apr_cpystrn(app->failed_why, why, sizeof(app->failed_why));
 }
 
-/* Stats the files and loads a new build when one is ready; 1 when it
- * did.  Runs in one request at a time per app (load_lock, the only place
- * app->current is written); others keep serving, and read app->current
- * under app->lock. */
+/* Puts g in service (under app->lock); the generation it replaces is
+ * released once the lock is dropped. */
+static void ssr_app_install(ssr_app_t *app, ssr_gen_t *g, int files_good)
+{
+    ssr_gen_t *old;
+
+    apr_thread_mutex_lock(app->lock);
+    g->serial = ++app->serial;
+    old = app->current;
+    app->current = g;
+    if (files_good) {
+        app->has_failed = 0;
+    }
+    apr_thread_mutex_unlock(app->lock);
+    if (old) {
+        ssr_gen_unref(old);
+    }
+}
+
+/* Keeps the snapshot of a good build for the processes that will not be
+ * able to load the files (see ssr_store.h); once per build. */
+static void ssr_app_store(ssr_app_t *app, apr_pool_t *p,
+                          const ssr_snapshot_t *snap, const ssr_gen_t *g)
+{
+    const char *stored = NULL;
+    apr_status_t rv;
+
+    if (app->store_path == NULL ||
+        (ssr_store_id(p, app->store_path, &stored) == APR_SUCCESS &&
+         strcmp(stored, g->build_id) == 0)) {
+        return;
+    }
+    rv = ssr_store_put(p, app->store_path, snap, g->build_id);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, app->s, APLOGNO(20037)
+                     "cannot keep build %s of %s in %s: a process started "
+                     "while the files are broken will have no build to serve",
+                     g->build_id, app->bundle_path, app->store_path);
+        return;
+    }
+    ssr_give_to_user(app->store_path);
+}
+
+/* The files do not give a good build: serve the last good one any process
+ * loaded, if this process has none or an older one.  1 when it did. */
+static int ssr_app_fallback(ssr_app_t *app, apr_pool_t *p)
+{
+    const char *stored, *err = NULL, *current;
+    ssr_snapshot_t snap;
+    ssr_gen_t *g;
+
+    if (app->store_path == NULL ||
+        ssr_store_id(p, app->store_path, &stored) != APR_SUCCESS) {
+        return 0;
+    }
+    apr_thread_mutex_lock(app->lock);
+    current = app->current ? apr_pstrdup(p, app->current->build_id) : NULL;
+    apr_thread_mutex_unlock(app->lock);
+    if (current && strcmp(current, stored) == 0) {
+        return 0;
+    }
+    if (ssr_store_get(p, app->store_path, &snap) != APR_SUCCESS ||
+        (g = ssr_gen_load(app, &snap, p, &err)) == NULL) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, app->s, APLOGNO(20038)
+                     "cannot load the last good build of %s kept in %s%s%s",
+                     app->bundle_path, app->store_path, err ? ": " : "",
+                     err ? err : "");
+        return 0;
+    }
+    ssr_app_install(app, g, 0);
+    ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, app->s, APLOGNO(20036)
+                 "serving build %s of %s, the last good build (kept in %s), "
+                 "while its files do not load", g->build_id, app->bundle_path,
+                 app->store_path);
+    return 1;
+}
+
+/* Stats the files and loads a new build when one is ready; 1 when it put
+ * a build in service.  Runs in one request at a time per app (load_lock,
+ * the only place app->current is written); others keep serving, and read
+ * app->current under app->lock. */
 static int ssr_app_check(ssr_app_t *app, apr_pool_t *p)
 {
     ssr_build_sig_t seen;
     ssr_snapshot_t snap;
-    ssr_gen_t *g = NULL, *old = NULL;
+    ssr_gen_t *g = NULL;
     const char *err = NULL;
     ssr_reload_e what;
     int loaded;
@@ -501,9 +600,11 @@ static int ssr_app_check(ssr_app_t *app, apr_pool_t *p)
                              app->has_failed ? &app->failed : NULL, &seen,
                              apr_time_now());
     apr_thread_mutex_unlock(app->lock);
-    if (what == SSR_RELOAD_KEEP || what == SSR_RELOAD_SKIP ||
-        !ssr_snapshot_ready(app, p, what, loaded, &seen, &snap)) {
-        return 0;
+    if (what == SSR_RELOAD_KEEP || what == SSR_RELOAD_SKIP) {
+        return loaded ? 0 : ssr_app_fallback(app, p);
+    }
+    if (!ssr_snapshot_ready(app, p, what, loaded, &seen, &snap)) {
+        return loaded ? 0 : ssr_app_fallback(app, p);
     }
     if (snap.bundle && snap.tpl) {
         g = ssr_gen_load(app, &snap, p, &err);
@@ -511,27 +612,18 @@ static int ssr_app_check(ssr_app_t *app, apr_pool_t *p)
     else {
         err = snap.why;
     }
-    apr_thread_mutex_lock(app->lock);
     if (g == NULL) {
+        apr_thread_mutex_lock(app->lock);
         ssr_app_failed(app, &snap.sig, err);
-    }
-    else {
-        g->serial = ++app->serial;
-        old = app->current;
-        app->current = g;
-        app->has_failed = 0;
-    }
-    apr_thread_mutex_unlock(app->lock);
-    if (g == NULL) {
+        apr_thread_mutex_unlock(app->lock);
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, app->s, APLOGNO(20033)
                       "cannot load build of %s: %s%s", app->bundle_path, err,
                       loaded ? " (still serving the previous build)" : "");
-        return 0;
+        return ssr_app_fallback(app, p);
     }
+    ssr_app_install(app, g, 1);
     ssr_log_loaded(app, g);
-    if (old) {
-        ssr_gen_unref(old);
-    }
+    ssr_app_store(app, p, &snap, g);
     return 1;
 }
 

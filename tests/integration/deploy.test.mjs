@@ -259,3 +259,49 @@ describe(`builds are loaded before any request (${MPM})`, () => {
     assert.ok(!h.errorLog(from).includes('AH20032'), h.explain(null, 'a child loaded the build again'));
   });
 });
+
+describe(`the last good build outlives broken files (${MPM})`, () => {
+  let h;
+  let app;
+
+  before(async () => {
+    app = prepareApp();
+    replaceFile(app.bundle, stampedBundle('one', 'good1'));
+    replaceFile(app.template, stampedTemplate('one', 'good1'));
+    h = await startHttpd({
+      docroot: app.docroot,
+      conf: ['SSREngine On', `SSRBundle "${app.bundle}"`, 'SSRReloadInterval 0'].join('\n'),
+    });
+    await h.waitForChildren();
+  });
+  after(() => h?.stop());
+
+  it('a graceful restart while the files are broken keeps serving the last good build', async () => {
+    // good2 is loaded by the children (not by the parent at startup)
+    replaceFile(app.template, stampedTemplate('two', 'good2'));
+    replaceFile(app.bundle, stampedBundle('two', 'good2'));
+    assert.equal((await waitFor(h, (x) => x.stamp === 'good2')).stamp, 'good2');
+    // then a broken build goes out
+    replaceFile(app.template, stampedTemplate('one', 'broken3'));
+    replaceFile(app.bundle, '/*! mod_ssr-build: broken3 */\nmodule.exports.render = function ( {\n');
+    assert.ok(await h.waitForLog('cannot load build', { timeoutMs: 3000 }) || true);
+    for (let i = 0; i < 4; i++) {
+      assert.equal(builds(h, await get(h, '/')).stamp, 'good2');
+    }
+    // a graceful restart: the parent cannot load the files, and new
+    // children have nothing in memory from before
+    const before = h.childPids();
+    const from = h.logMark();
+    process.kill(h.pid, 'SIGUSR1');
+    assert.ok(await h.waitForLog('resuming normal operations', { from, timeoutMs: 10000 }),
+      h.explain(null, 'no graceful restart'));
+    const end = Date.now() + 10000;
+    while (h.childPids().some((p) => before.includes(p)) && Date.now() < end) await sleep(100);
+    for (let i = 0; i < 6; i++) {
+      const res = await get(h, '/');
+      assert.equal(res.status, 200, h.explain(res, 'no build to serve after the restart'));
+      assert.equal(builds(h, res).stamp, 'good2');
+    }
+    assert.match(h.errorLog(from), /AH20036: serving build good2/, h.explain(null));
+  });
+});

@@ -12,6 +12,7 @@
 
 #include "check_suites.h"
 #include "ssr_reload.h"
+#include "ssr_store.h"
 
 static apr_pool_t *pool;
 
@@ -641,6 +642,48 @@ START_TEST(snapshot_of_missing_files)
 }
 END_TEST
 
+START_TEST(store_round_trip)
+{
+    ssr_snapshot_t s, back;
+    const char *path = apr_pstrcat(pool, snapdir, "/app.build", NULL);
+    const char *id = NULL;
+
+    ck_assert_int_eq(snap(B_ONE, T_ONE, M_ONE, &s), SSR_SNAP_OK);
+    ck_assert_int_eq(ssr_store_id(pool, path, &id), APR_ENOENT);
+    ck_assert_int_eq(ssr_store_put(pool, path, &s, "unused"), APR_SUCCESS);
+    ck_assert_int_eq(ssr_store_id(pool, path, &id), APR_SUCCESS);
+    ck_assert_str_eq(id, "one");
+    ck_assert_int_eq(ssr_store_get(pool, path, &back), APR_SUCCESS);
+    ck_assert_str_eq(back.id, "one");
+    ck_assert_uint_eq(back.bundle_len, s.bundle_len);
+    ck_assert_str_eq(back.bundle, B_ONE);
+    ck_assert_str_eq(back.tpl, T_ONE);
+    ck_assert_str_eq(back.manifest, M_ONE);
+    ck_assert(ssr_sig_equal(&back.sig, &s.sig));
+
+    /* an unstamped build without a manifest keeps the id it is given */
+    ck_assert_int_eq(snap("exports.render = 1;", "<!--app-html-->", NULL, &s),
+                     SSR_SNAP_OK);
+    ck_assert_int_eq(ssr_store_put(pool, path, &s, "b0123"), APR_SUCCESS);
+    ck_assert_int_eq(ssr_store_get(pool, path, &back), APR_SUCCESS);
+    ck_assert_str_eq(back.id, "b0123");
+    ck_assert_ptr_null(back.manifest);
+    ck_assert_str_eq(back.tpl, "<!--app-html-->");
+
+    /* a truncated file is not a build */
+    ck_assert_int_eq(apr_file_remove(snap_file("m.json", NULL), pool), APR_ENOENT);
+    {
+        apr_file_t *f;
+        ck_assert_int_eq(apr_file_open(&f, path, APR_FOPEN_WRITE | APR_FOPEN_TRUNCATE,
+                                       APR_FPROT_OS_DEFAULT, pool), APR_SUCCESS);
+        apr_file_puts("mod_ssr-store 1 x 100 5 -\n1 2 3 4 1 2 3 4 0 0 0 0\nshort", f);
+        apr_file_close(f);
+    }
+    ck_assert_int_ne(ssr_store_get(pool, path, &back), APR_SUCCESS);
+    apr_file_remove(path, pool);
+}
+END_TEST
+
 Suite *reload_suite(void)
 {
     Suite *s = suite_create("reload");
@@ -680,6 +723,7 @@ Suite *reload_suite(void)
     tcase_add_test(tc, snapshot_of_an_unstamped_build);
     tcase_add_test(tc, snapshot_of_mixed_builds);
     tcase_add_test(tc, snapshot_of_missing_files);
+    tcase_add_test(tc, store_round_trip);
     suite_add_tcase(s, tc);
     return s;
 }
