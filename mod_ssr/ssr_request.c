@@ -659,6 +659,9 @@ static int ssr_render(request_rec *r, const ssr_dir_conf *conf,
         return DONE;
     }
     app = ssr_app_for(r, conf, template_path);
+    if (app == NULL) {
+        return HTTP_SERVICE_UNAVAILABLE;    /* logged where it failed */
+    }
     gen = ssr_app_acquire(app, r, conf);
     if (gen == NULL) {
         return ssr_no_build(r, app, conf);
@@ -700,7 +703,9 @@ int ssr_handler(request_rec *r)
     if (ssr_conf_live_reload(conf) && conf->bundle &&
         strcmp(r->parsed_uri.path ? r->parsed_uri.path : r->uri,
                ssr_conf_live_reload_path(r->pool, conf)) == 0) {
-        return ssr_dev_events(r, conf, ssr_app_for(r, conf, template_path));
+        ssr_app_t *app = ssr_app_for(r, conf, template_path);
+
+        return app ? ssr_dev_events(r, conf, app) : HTTP_SERVICE_UNAVAILABLE;
     }
     if (!ssr_should_render(r, conf, template_path)) {
         return DECLINED;
