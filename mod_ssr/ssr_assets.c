@@ -88,14 +88,7 @@ void ssr_assets_post_config(apr_pool_t *ptemp, server_rec *s)
 static const char *ssr_assets_dir(apr_pool_t *p, const char *root,
                                   const char *client_dir)
 {
-    apr_uint64_t h = APR_UINT64_C(0xcbf29ce484222325);
-    const unsigned char *c;
-
-    for (c = (const unsigned char *) client_dir; *c; c++) {
-        h ^= *c;
-        h *= APR_UINT64_C(0x100000001b3);
-    }
-    return apr_psprintf(p, "%s/%016" APR_UINT64_T_HEX_FMT, root, h);
+    return apr_pstrcat(p, root, "/", ssr_hash_name(p, client_dir), NULL);
 }
 
 /* --- archiving ------------------------------------------------------------ */

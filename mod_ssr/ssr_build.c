@@ -153,19 +153,6 @@ static const char *ssr_app_key_for(apr_pool_t *p, const ssr_dir_conf *conf,
 /* Where the last good builds are kept (ssr_store.h), in DefaultRuntimeDir. */
 #define SSR_STORE_DIR "mod_ssr-builds"
 
-/* A file name for an app: FNV-1a of its key, in hex. */
-static const char *ssr_key_hash(apr_pool_t *p, const char *key)
-{
-    apr_uint64_t h = APR_UINT64_C(0xcbf29ce484222325);
-    const unsigned char *c;
-
-    for (c = (const unsigned char *) key; *c; c++) {
-        h ^= *c;
-        h *= APR_UINT64_C(0x100000001b3);
-    }
-    return apr_psprintf(p, "%016" APR_UINT64_T_HEX_FMT, h);
-}
-
 /* Called with ssr_apps_lock held: ssr_apps_pool is only used under it.
  * NULL (logged) when the app's locks cannot be made; the app is then not
  * registered, and the next request tries again. */
@@ -217,7 +204,7 @@ static ssr_app_t *ssr_app_new(const char *key, const ssr_dir_conf *conf,
     app->asset_grace = ssr_conf_asset_grace(conf);
     app->store_path = apr_psprintf(p, "%s/%s.build",
                                    ap_runtime_dir_relative(p, SSR_STORE_DIR),
-                                   ssr_key_hash(p, key));
+                                   ssr_hash_name(p, key));
     apr_hash_set(ssr_apps, app->key, APR_HASH_KEY_STRING, app);
     return app;
 }

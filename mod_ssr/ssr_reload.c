@@ -120,6 +120,24 @@ static apr_uint64_t fnv_file(apr_uint64_t h, const ssr_file_sig_t *f)
     return h;
 }
 
+apr_uint64_t ssr_fnv1a(apr_uint64_t h, const void *data, apr_size_t len)
+{
+    const unsigned char *c = data;
+    apr_size_t i;
+
+    for (i = 0; i < len; i++) {
+        h ^= c[i];
+        h *= FNV_PRIME;
+    }
+    return h;
+}
+
+const char *ssr_hash_name(apr_pool_t *p, const char *s)
+{
+    return apr_psprintf(p, "%016" APR_UINT64_T_HEX_FMT,
+                        ssr_fnv1a(SSR_FNV_OFFSET, s, strlen(s)));
+}
+
 const char *ssr_build_id(apr_pool_t *p, const ssr_build_sig_t *sig)
 {
     static const char hex[] = "0123456789abcdef";

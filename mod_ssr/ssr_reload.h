@@ -105,6 +105,13 @@ ssr_snap_e ssr_snapshot_read(apr_pool_t *p, const char *bundle_path,
                              const char *tpl_path, const char *manifest_path,
                              ssr_snapshot_t *snap);
 
+/* FNV-1a, 64 bits: ssr_fnv1a(SSR_FNV_OFFSET, ...) hashes a buffer, and a
+ * hash can be carried on over several (the ETag of a page written in
+ * pieces).  ssr_hash_name() gives a file name for a string (16 hex). */
+#define SSR_FNV_OFFSET APR_UINT64_C(0xcbf29ce484222325)
+apr_uint64_t ssr_fnv1a(apr_uint64_t h, const void *data, apr_size_t len);
+const char *ssr_hash_name(apr_pool_t *p, const char *s);
+
 /* A short printable id for a build ("b" + hex), stable for equal sigs. */
 const char *ssr_build_id(apr_pool_t *p, const ssr_build_sig_t *sig);
 

@@ -25,6 +25,7 @@
 #include "ssr_heaps.h"
 #include "ssr_request.h"
 #include "ssr_ratelimit.h"
+#include "ssr_reload.h"
 #include "ssr_result.h"
 #include "ssr_stats.h"
 #include "ssr_url.h"
@@ -339,12 +340,8 @@ static apr_status_t ssr_body_write(void *baton, const char *data,
                                    apr_size_t len)
 {
     ssr_body *b = baton;
-    apr_size_t i;
 
-    for (i = 0; i < len; i++) {
-        b->hash ^= (unsigned char) data[i];
-        b->hash *= APR_UINT64_C(0x100000001b3);
-    }
+    b->hash = ssr_fnv1a(b->hash, data, len);
     b->len += len;
     return apr_brigade_write(b->bb, NULL, NULL, data, len);
 }
@@ -352,7 +349,7 @@ static apr_status_t ssr_body_write(void *baton, const char *data,
 static void ssr_body_init(request_rec *r, ssr_body *b)
 {
     b->bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
-    b->hash = APR_UINT64_C(0xcbf29ce484222325);
+    b->hash = SSR_FNV_OFFSET;
     b->len = 0;
 }
 
