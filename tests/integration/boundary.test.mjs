@@ -168,8 +168,13 @@ describe(`ErrorDocument keeps its status (${MPM})`, () => {
         'ErrorDocument 404 /index.html',
         'ErrorDocument 403 /index.html',
         'ErrorDocument 500 /index.html',
+        'ErrorDocument 503 /index.html',
         '<Location /secret>',
         '  Require all denied',
+        '</Location>',
+        // an app with no build at all answers 503
+        '<Location /down/>',
+        `  SSRBundle "${app.dir}/server/missing.js"`,
         '</Location>',
         `<Directory "${app.docroot}/broken">`,
         '  Options None',
@@ -208,6 +213,12 @@ describe(`ErrorDocument keeps its status (${MPM})`, () => {
     const res = await get(h, '/broken/page');
     assert.equal(res.status, 500, h.explain(res));
     assert.equal(echoOf(h, res).url, 'broken/page');
+  });
+
+  it('503 keeps its status', async () => {
+    const res = await get(h, '/down/page');
+    assert.equal(res.status, 503, h.explain(res));
+    assert.equal(echoOf(h, res).url, 'down/page');
   });
 
   it('a status the app chooses in an error document wins', async () => {
