@@ -384,7 +384,11 @@ static const char *ssr_reason_phrase(int status)
     }
 }
 
-/* SPEC 3: any status 100-599 goes out with its own status line. */
+/* SPEC 3: any status 100-599 goes out with its own status line.  A 1xx
+ * status can only be interim in HTTP/1.1: sent as the answer, it goes
+ * without a body and the connection is closed, so that a client waiting
+ * for a final response sees the end instead of a page it would take for
+ * the next response. */
 static void ssr_set_status(request_rec *r, int status)
 {
     const char *line = ap_get_status_line(status);
@@ -393,6 +397,10 @@ static void ssr_set_status(request_rec *r, int status)
     if (line == NULL || atoi(line) != status) {
         r->status_line = apr_psprintf(r->pool, "%d %s", status,
                                       ssr_reason_phrase(status));
+    }
+    if (status < 200) {
+        r->header_only = 1;
+        r->connection->keepalive = AP_CONN_CLOSE;
     }
 }
 
@@ -447,6 +455,10 @@ static int ssr_send_page(request_rec *r, const ssr_dir_conf *conf,
         if (rc != OK) {
             return rc;
         }
+    }
+    if (plan->status < 200) {
+        apr_brigade_cleanup(body.bb);   /* no content in a 1xx */
+        return ssr_send(r, &body);
     }
     ap_set_content_length(r, (apr_off_t) body.len);
     return ssr_send(r, &body);

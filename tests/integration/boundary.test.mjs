@@ -256,6 +256,14 @@ describe(`statuses and headers sent to the client (${MPM})`, () => {
     });
   }
 
+  it('a 1xx status goes out as the answer without content, and the connection closes', async () => {
+    const res = await request(h.port, '/status/103', { headers: { Connection: 'keep-alive' }, timeout: 5000 });
+    assert.equal(res.statusLine, 'HTTP/1.1 103 Early Hints', h.explain(res));
+    assert.equal(res.body.length, 0, h.explain(res));
+    assert.ok(!res.has('content-length'), h.explain(res, 'a 1xx has no content length'));
+    assert.match(res.get('connection') ?? '', /close/i, h.explain(res));
+  });
+
   it('a header value outside the BMP leaves as UTF-8, a lone surrogate as U+FFFD', async () => {
     const res = await get(h, '/emoji-header');
     assert.equal(res.status, 200, h.explain(res));
