@@ -496,10 +496,19 @@ function buildErrorText(error) {
  * in place of the one that could not be built. mod_ssr keeps serving the
  * last good build, and in dev mode (SSRLiveReload On) shows this error in
  * open pages until a build succeeds. */
-function writeErrorBundle(file, error) {
+function writeErrorBundle(file, error, template) {
   const text = buildErrorText(error);
   const lit = (v) => JSON.stringify(v).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
-  const code = `/* Written by ${PLUGIN} (vite build --watch): the server build failed. */\n` +
+  /* the template's build id, so that mod_ssr takes this bundle with it and
+   * shows the error (files of different builds would not be loaded) */
+  let id = null;
+  try {
+    id = template ? buildIdOf('template', fs.readFileSync(template, 'utf8')) : null;
+  } catch {
+    id = null;
+  }
+  const code = (id ? bundleStampLine(id) : '') +
+    `/* Written by ${PLUGIN} (vite build --watch): the server build failed. */\n` +
     '"use strict";\n' +
     `var error = new Error(${lit(`the server build failed: ${text}`)});\n` +
     'error.name = "BuildError";\n' +
@@ -1095,7 +1104,10 @@ export default function modSsr(options = {}) {
             break;
           case 'ERROR':
             errors.set(name, event.error);
-            if (name === 'ssr') writeErrorBundle(round.bundleFile || path.join(serverDir, 'entry-server.js'), event.error);
+            if (name === 'ssr') {
+              writeErrorBundle(round.bundleFile || path.join(serverDir, 'entry-server.js'), event.error,
+                clientFiles(clientDir).template);
+            }
             busy.delete(name);
             schedule();
             break;
