@@ -584,11 +584,13 @@ static ssr_heap_t *ssr__heap_of(duk_context *ctx)
 
 /* console output is capped per render (and per heap creation): a bundle
  * logging in a loop must not fill the disk.  Lines are cut at
- * SSR__CONSOLE_LINE_MAX bytes; once SSR__CONSOLE_MAX bytes were logged,
+ * SSR__CONSOLE_LINE_MAX bytes, well under httpd's own 8 KB per error log
+ * line (prefix included), so that the cut marker shows; once
+ * SSR__CONSOLE_MAX bytes were logged,
  * further output is counted but not logged, and one line at the end says
  * how much was dropped (ssr__console_report). */
 #define SSR__CONSOLE_MAX ((apr_size_t) 64 * 1024)
-#define SSR__CONSOLE_LINE_MAX ((apr_size_t) 8 * 1024)
+#define SSR__CONSOLE_LINE_MAX ((apr_size_t) 4 * 1024)
 
 static duk_ret_t ssr__host_log(duk_context *ctx)
 {
