@@ -6,11 +6,18 @@
  * and because it knows every block it handed out, a heap that Duktape
  * declared dead (fatal error) can still be freed without calling into it.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE             /* pthread_getattr_np */
+#endif
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include <apr_strings.h>
 #include <apr_time.h>
@@ -64,6 +71,13 @@ struct ssr_heap_t {
     int (*cancelled)(void *);    /* the render's client watch, or NULL */
     void *cancel_baton;
     int client_gone;             /* seen by the watch: stop the render */
+    apr_size_t peak;             /* most bytes ever held */
+    apr_time_t first_deadline;   /* made for a request: bounds its render */
+    apr_size_t console_bytes;    /* console output logged (this render) */
+    apr_size_t console_dropped;  /* ... and not logged, over the caps */
+    int console_cut;             /* calls cut short or dropped */
+    apr_size_t copied;           /* result bytes copied out (this render) */
+    int copy_gc;                 /* collected once to make room for them */
 };
 
 /* A string made safe for the engine by ssr_text_to_engine(). */
@@ -224,6 +238,9 @@ static void *ssr__alloc(void *udata, duk_size_t size)
     b->size = size;
     ssr__link(h, b);
     h->used += size;
+    if (h->used > h->peak) {
+        h->peak = h->used;
+    }
     return b + 1;
 }
 
@@ -267,6 +284,9 @@ static void *ssr__realloc(void *udata, void *ptr, duk_size_t size)
     h->used = h->used - nb->size + size;
     nb->size = size;
     ssr__link(h, nb);
+    if (h->used > h->peak) {
+        h->peak = h->used;
+    }
     return nb + 1;
 }
 
@@ -282,6 +302,8 @@ static void ssr__free_all_blocks(ssr_heap_t *h)
     h->blocks = NULL;
     h->used = 0;
 }
+
+static ssr_heap_t *ssr__heap_of(duk_context *ctx);
 
 /* --- fatal errors and the deadline --------------------------------------- */
 
@@ -331,7 +353,133 @@ int ssr_duk_exec_timeout_check(void *heap_udata)
     return 0;
 }
 
+/* --- native loops and the native stack ------------------------------------ */
+
+/* Work done by Duktape's native loops that neither allocate nor execute
+ * bytecode (substring search, the regexp matcher, the Array built-ins'
+ * index loops): DUK_SSR_TICK in the generated duk_config.h adds to it and
+ * calls ssr_duk_exec_timeout_check() every 4M units, throwing a RangeError
+ * when it trips.  Per thread, like the heap that runs on it. */
+__thread unsigned long ssr_duk_work;
+
+/* The lowest stack address Duktape's recursive C paths may reach
+ * (DUK_USE_NATIVE_STACK_CHECK in the generated duk_config.h): below it they
+ * throw a RangeError.  NULL = no check. */
+__thread char *ssr_duk_stack_floor;
+
+/* Room left below the floor: for the frames between two checks, for
+ * throwing the RangeError (error objects, tracebacks, Duktape.errCreate),
+ * and for the log calls a failure makes. */
+#define SSR__STACK_MARGIN ((size_t) 128 * 1024)
+
+static __thread int ssr__stack_known;
+
+/* Sets this thread's floor from its real stack, once per thread: a worker
+ * thread's stack is ThreadStackSize, which can be far smaller than what
+ * Duktape's recursion limits assume (8 MB).  Called on every way into
+ * Duktape, since a heap may be used by different threads over its life. */
+static void ssr__stack_guard(void)
+{
+#if defined(__GLIBC__)
+    pthread_attr_t attr;
+    void *addr;
+    size_t size, margin;
+
+    if (ssr__stack_known) {
+        return;
+    }
+    ssr__stack_known = 1;
+    if (pthread_getattr_np(pthread_self(), &attr) != 0) {
+        return;
+    }
+    if (pthread_attr_getstack(&attr, &addr, &size) == 0 && size > 0) {
+        /* A stack too small for the margin keeps half of itself for
+         * Duktape: not safe, but better than no check at all. */
+        margin = size / 2 < SSR__STACK_MARGIN ? size / 2 : SSR__STACK_MARGIN;
+        ssr_duk_stack_floor = (char *) addr + margin;
+    }
+    pthread_attr_destroy(&attr);
+#endif
+}
+
+/* --- giving memory back ---------------------------------------------------- */
+
+/* glibc keeps what a thread freed in that thread's malloc arena, for reuse
+ * by the same arena: after a heap grew to SSRMemoryLimit and was freed,
+ * the pages stay in the process (fragmented among what is still in use,
+ * so the arena cannot shrink from its top).  Over many threads, each with
+ * its own arena, a child grows to many times the limit and stays there.
+ * malloc_trim(0) hands the free pages of every arena back to the system.
+ * It walks every arena, so it runs only after a heap that had grown past
+ * SSR__TRIM_AFTER was destroyed, and at most every SSR__TRIM_EVERY_MS per
+ * process; one that is due but too early is done by the next destroy. */
+#define SSR__TRIM_AFTER ((apr_size_t) 16 * 1024 * 1024)
+#define SSR__TRIM_EVERY_MS 250
+
+#if defined(__GLIBC__)
+static unsigned ssr__trim_last_ms;
+static int ssr__trim_pending;
+#endif
+
+static void ssr__give_back(apr_size_t peak)
+{
+#if defined(__GLIBC__)
+    unsigned now = (unsigned) apr_time_as_msec(apr_time_now());
+    unsigned last;
+
+    if (peak >= SSR__TRIM_AFTER) {
+        __atomic_store_n(&ssr__trim_pending, 1, __ATOMIC_RELAXED);
+    }
+    if (!__atomic_load_n(&ssr__trim_pending, __ATOMIC_RELAXED)) {
+        return;
+    }
+    last = __atomic_load_n(&ssr__trim_last_ms, __ATOMIC_RELAXED);
+    if (now - last < SSR__TRIM_EVERY_MS ||
+        !__atomic_compare_exchange_n(&ssr__trim_last_ms, &last, now, 0,
+                                     __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+        return;     /* too early, or another thread is trimming */
+    }
+    __atomic_store_n(&ssr__trim_pending, 0, __ATOMIC_RELAXED);
+    malloc_trim(0);
+#else
+    (void) peak;
+#endif
+}
+
 /* --- strings in and out of Duktape --------------------------------------- */
+
+/* Copies of the result count against SSRMemoryLimit together with the heap
+ * that made them: while they are made, both are in memory.  A copy is
+ * what ssr_text_to_utf8() allocates, 3 bytes per byte of Duktape text.
+ * When the copies do not fit, the heap's garbage is collected once (the
+ * result itself is still referenced) and they are measured again; if they
+ * still do not fit, the render is over its memory limit. */
+static int ssr__copy_fits(ssr_heap_t *h, duk_size_t n)
+{
+    apr_size_t cost, limit = h->opts.memory_limit;
+
+    if (limit == 0) {
+        return 1;
+    }
+    if (h->over_limit || n > (limit - 1) / 3) {
+        h->over_limit = 1;
+        return 0;
+    }
+    cost = 3 * (apr_size_t) n + 1;
+    if (h->used + h->copied > limit || cost > limit - h->used - h->copied) {
+        if (!h->copy_gc && h->ctx) {
+            h->copy_gc = 1;
+            duk_gc(h->ctx, 0);
+        }
+        if (h->used + h->copied > limit ||
+            cost > limit - h->used - h->copied) {
+            h->over_limit = 1;
+            return 0;
+        }
+    }
+    h->copied += cost;
+    return 1;
+}
 
 /* obj[key] as a pool string, or NULL when it is not a string. */
 static const char *ssr__get_str(duk_context *ctx, duk_idx_t obj,
@@ -345,7 +493,9 @@ static const char *ssr__get_str(duk_context *ctx, duk_idx_t obj,
     duk_get_prop_string(ctx, obj, key);
     if (duk_is_string(ctx, -1)) {
         s = duk_get_lstring(ctx, -1, &n);
-        out = ssr_text_to_utf8(p, s, n, len ? len : &dummy);
+        if (ssr__copy_fits(ssr__heap_of(ctx), n)) {
+            out = ssr_text_to_utf8(p, s, n, len ? len : &dummy);
+        }
     }
     duk_pop(ctx);
     return out;
@@ -371,8 +521,11 @@ static const char *ssr__utf8_at(duk_context *ctx, duk_idx_t idx, apr_pool_t *p)
     duk_size_t n;
     apr_size_t len;
     const char *s = duk_safe_to_lstring(ctx, idx, &n);
-    const char *out = ssr_text_to_utf8(p, s, n, &len);
+    const char *out = NULL;
 
+    if (ssr__copy_fits(ssr__heap_of(ctx), n)) {
+        out = ssr_text_to_utf8(p, s, n, &len);
+    }
     return out ? out : "";
 }
 
@@ -396,11 +549,27 @@ static void ssr__define(duk_context *ctx, duk_idx_t obj, const ssr__text *name,
 
 /* The error at the stack top as text (with its stack trace when it has
  * one), never throwing. */
+#define SSR__ERROR_TEXT_MAX (64 * 1024)
+
 static const char *ssr__error_text(duk_context *ctx, apr_pool_t *p)
 {
+    duk_size_t n;
     const char *s = duk_safe_to_stacktrace(ctx, -1);
 
-    return apr_pstrdup(p, s ? s : "unknown error");
+    if (s == NULL) {
+        return "unknown error";
+    }
+    /* An error's text is the bundle's to choose: a huge one is cut, at a
+     * character boundary (it is logged, and a log line is smaller). */
+    n = strlen(s);
+    if (n > SSR__ERROR_TEXT_MAX) {
+        n = SSR__ERROR_TEXT_MAX;
+        while (n > 0 && ((unsigned char) s[n] & 0xC0) == 0x80) {
+            n--;
+        }
+        return apr_pstrcat(p, apr_pstrmemdup(p, s, n), " [...]", NULL);
+    }
+    return apr_pstrmemdup(p, s, n);
 }
 
 /* --- host functions ------------------------------------------------------- */
@@ -413,16 +582,87 @@ static ssr_heap_t *ssr__heap_of(duk_context *ctx)
     return funcs.udata;
 }
 
+/* console output is capped per render (and per heap creation): a bundle
+ * logging in a loop must not fill the disk.  Lines are cut at
+ * SSR__CONSOLE_LINE_MAX bytes, well under httpd's own 8 KB per error log
+ * line (prefix included), so that the cut marker shows; once
+ * SSR__CONSOLE_MAX bytes were logged,
+ * further output is counted but not logged, and one line at the end says
+ * how much was dropped (ssr__console_report). */
+#define SSR__CONSOLE_MAX ((apr_size_t) 64 * 1024)
+#define SSR__CONSOLE_LINE_MAX ((apr_size_t) 4 * 1024)
+
 static duk_ret_t ssr__host_log(duk_context *ctx)
 {
     ssr_heap_t *h = ssr__heap_of(ctx);
     int level = duk_to_int(ctx, 0);
-    const char *msg = duk_safe_to_string(ctx, 1);
+    duk_size_t n;
+    const char *msg = duk_safe_to_lstring(ctx, 1, &n);
+    apr_size_t keep, room;
+    char *cut;
 
-    if (h->log) {
-        h->log(h->log_baton, level, msg);
+    if (h->log == NULL) {
+        return 0;
     }
+    room = h->console_bytes < SSR__CONSOLE_MAX
+         ? SSR__CONSOLE_MAX - h->console_bytes : 0;
+    keep = n;
+    if (keep > SSR__CONSOLE_LINE_MAX) {
+        keep = SSR__CONSOLE_LINE_MAX;
+    }
+    if (keep > room) {
+        keep = room;
+    }
+    if (keep == n) {
+        h->console_bytes += n;
+        h->log(h->log_baton, level, msg);
+        return 0;
+    }
+    h->console_cut++;
+    h->console_dropped += n - keep;
+    if (keep == 0) {
+        return 0;
+    }
+    /* Cut at a character boundary, and say so on the line itself. */
+    while (keep > 0 && ((unsigned char) msg[keep] & 0xC0) == 0x80) {
+        keep--;
+    }
+    cut = malloc(keep + 64);
+    if (cut == NULL) {
+        return 0;
+    }
+    memcpy(cut, msg, keep);
+    snprintf(cut + keep, 64, " [... %lu bytes cut]",
+             (unsigned long) (n - keep));
+    h->console_bytes += keep;
+    h->log(h->log_baton, level, cut);
+    free(cut);
     return 0;
+}
+
+static void ssr__console_reset(ssr_heap_t *h)
+{
+    h->console_bytes = 0;
+    h->console_dropped = 0;
+    h->console_cut = 0;
+}
+
+/* One line for what the caps kept out of the log, if anything. */
+static void ssr__console_report(ssr_heap_t *h, const char *during)
+{
+    char text[256];
+
+    if (h->console_cut == 0 || h->log == NULL) {
+        return;
+    }
+    snprintf(text, sizeof(text),
+             "console output %s over the caps (%lu KB per render, %lu KB "
+             "per line): %lu bytes of %d calls not logged", during,
+             (unsigned long) (SSR__CONSOLE_MAX / 1024),
+             (unsigned long) (SSR__CONSOLE_LINE_MAX / 1024),
+             (unsigned long) h->console_dropped, h->console_cut);
+    h->log(h->log_baton, SSR_LOG_WARNING, text);
+    ssr__console_reset(h);
 }
 
 /* --- creating heaps ------------------------------------------------------- */
@@ -500,12 +740,21 @@ static ssr_heap_t *ssr__heap_new(const ssr_bundle_t *b,
 apr_status_t ssr_heap_create(const ssr_bundle_t *b, const ssr_heap_opts_t *opts,
                              apr_pool_t *p, ssr_heap_t **out, const char **err)
 {
+    return ssr_heap_create_until(b, opts, 0, p, out, err);
+}
+
+apr_status_t ssr_heap_create_until(const ssr_bundle_t *b,
+                                   const ssr_heap_opts_t *opts,
+                                   apr_time_t deadline, apr_pool_t *p,
+                                   ssr_heap_t **out, const char **err)
+{
     ssr_heap_t *volatile h;
     jmp_buf jb;
     apr_interval_time_t limit;
     duk_int_t rc;
 
     *out = NULL;
+    ssr__stack_guard();
     h = ssr__heap_new(b, opts);
     if (h == NULL) {
         *err = "cannot create a JavaScript heap (out of memory, or "
@@ -515,7 +764,10 @@ apr_status_t ssr_heap_create(const ssr_bundle_t *b, const ssr_heap_opts_t *opts,
     limit = opts->eval_timeout > 0 ? opts->eval_timeout
                                    : SSR__DEFAULT_EVAL_TIMEOUT;
     if (setjmp(jb)) {
-        *err = h->timed_out ? "evaluating the bundle took too long"
+        *err = h->timed_out && deadline ? "evaluating the bundle did not "
+                                          "finish by the render's deadline "
+                                          "(SSRTimeout)"
+             : h->timed_out ? "evaluating the bundle took too long"
              : h->over_limit ? "evaluating the bundle reached the memory "
                                "limit (SSRMemoryLimit)"
              : "Duktape fatal error while evaluating the bundle";
@@ -523,12 +775,17 @@ apr_status_t ssr_heap_create(const ssr_bundle_t *b, const ssr_heap_opts_t *opts,
         return APR_EGENERAL;
     }
     h->fatal_jmp = &jb;
-    h->deadline = apr_time_now() + limit;
+    h->deadline = deadline ? deadline : apr_time_now() + limit;
     h->init_env = ssr__clean_pairs(p, opts->env);
     rc = duk_safe_call(h->ctx, ssr__init_heap, h, 0, 1);
     h->init_env = NULL;
+    ssr__console_report(h, "while evaluating the bundle");
     if (rc != DUK_EXEC_SUCCESS) {
-        if (h->timed_out) {
+        if (h->timed_out && deadline) {
+            *err = "evaluating the bundle did not finish by the render's "
+                   "deadline (SSRTimeout)";
+        }
+        else if (h->timed_out) {
             *err = apr_psprintf(p, "evaluating the bundle took longer than "
                                 "%" APR_TIME_T_FMT " ms",
                                 apr_time_as_msec(limit));
@@ -546,6 +803,7 @@ apr_status_t ssr_heap_create(const ssr_bundle_t *b, const ssr_heap_opts_t *opts,
     duk_pop(h->ctx);
     h->fatal_jmp = NULL;
     h->deadline = 0;
+    h->first_deadline = deadline;
     h->baseline = h->used;
     *out = h;
     return APR_SUCCESS;
@@ -554,10 +812,12 @@ apr_status_t ssr_heap_create(const ssr_bundle_t *b, const ssr_heap_opts_t *opts,
 void ssr_heap_destroy(ssr_heap_t *h)
 {
     jmp_buf jb;
+    apr_size_t peak;
 
     if (h == NULL) {
         return;
     }
+    ssr__stack_guard();
     if (!h->dead && h->ctx) {
         /* Finalizers may run JavaScript: bound them too. */
         if (!h->timed_out) {
@@ -568,8 +828,10 @@ void ssr_heap_destroy(ssr_heap_t *h)
             duk_destroy_heap(h->ctx);
         }
     }
+    peak = h->peak;
     ssr__free_all_blocks(h);
     free(h);
+    ssr__give_back(peak);
 }
 
 int ssr_heap_renders(const ssr_heap_t *h)
@@ -640,6 +902,7 @@ apr_status_t ssr_bundle_compile(apr_pool_t *p, const char *source,
 
     *out = NULL;
     b->filename = apr_pstrdup(p, filename);
+    ssr__stack_guard();
 
     /* Compiling needs no limits of its own: a heap without a memory cap. */
     scratch_opts.memory_limit = 0;
@@ -1031,11 +1294,24 @@ apr_status_t ssr_heap_render(ssr_heap_t *h, apr_pool_t *p,
         res->detail = "the heap cannot be used again";
         return APR_EGENERAL;
     }
+    ssr__stack_guard();
+    /* A heap made for this request: making it and rendering share the
+     * request's deadline. */
+    if (h->renders == 0 && h->first_deadline &&
+        (req->deadline == 0 || h->first_deadline < req->deadline)) {
+        h->deadline = h->first_deadline;
+    }
+    else {
+        h->deadline = req->deadline;
+    }
+    h->first_deadline = 0;
     h->renders++;
     h->refusals = 0;
+    h->copied = 0;
+    h->copy_gc = 0;
+    ssr__console_reset(h);
     h->log = req->log ? req->log : h->opts.log;
     h->log_baton = req->log ? req->log_baton : h->opts.log_baton;
-    h->deadline = req->deadline;
     h->cancelled = req->cancelled;
     h->cancel_baton = req->cancel_baton;
 
@@ -1044,6 +1320,9 @@ apr_status_t ssr_heap_render(ssr_heap_t *h, apr_pool_t *p,
             res->status = SSR_RENDER_FATAL;
             res->detail = "Duktape fatal error during the render";
         }
+        ssr__console_report(h, "of this render");
+        h->log = h->opts.log;
+        h->log_baton = h->opts.log_baton;
         res->elapsed = apr_time_now() - start;
         h->fatal_jmp = NULL;
         h->cancelled = NULL;
@@ -1071,6 +1350,12 @@ apr_status_t ssr_heap_render(ssr_heap_t *h, apr_pool_t *p,
         }
         else {
             ssr__read_description(h->ctx, p, res);
+            if (h->over_limit) {
+                /* The copies of the result did not fit (ssr__copy_fits). */
+                res->status = SSR_RENDER_NOMEM;
+                res->detail = "the render's result does not fit in the "
+                              "memory limit (SSRMemoryLimit) next to its heap";
+            }
         }
         duk_pop(h->ctx);
     }
@@ -1086,6 +1371,7 @@ apr_status_t ssr_heap_render(ssr_heap_t *h, apr_pool_t *p,
     else {
         h->unusable = 1;
     }
+    ssr__console_report(h, "of this render");
     h->fatal_jmp = NULL;
     h->deadline = 0;
     h->cancelled = NULL;

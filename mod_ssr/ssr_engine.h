@@ -61,6 +61,17 @@ apr_status_t ssr_heap_create(const ssr_bundle_t *b, const ssr_heap_opts_t *opts,
                              apr_pool_t *p, ssr_heap_t **out,
                              const char **err);
 
+/* The same, for a heap made for one render: evaluating the bundle must be
+ * done by deadline (absolute; 0 = opts->eval_timeout from now), and the
+ * heap's first render ends by the earlier of this deadline and its own,
+ * so that making the heap and rendering share one budget. */
+apr_status_t ssr_heap_create_until(const ssr_bundle_t *b,
+                                   const ssr_heap_opts_t *opts,
+                                   apr_time_t deadline, apr_pool_t *p,
+                                   ssr_heap_t **out, const char **err);
+
+/* Destroys the heap; after one that had grown large, free memory is handed
+ * back to the system (at most a few times a second per process). */
 void ssr_heap_destroy(ssr_heap_t *h);
 
 /* Renders done by this heap so far. */

@@ -68,8 +68,10 @@ static ssr_heap_t *ssr_heap_make(request_rec *r, ssr_app_t *app,
     ssr_heap_t *heap;
     const char *err;
 
-    if (ssr_heap_create(gen->bundle, ssr_app_heap_opts(app), r->pool, &heap,
-                        &err) != APR_SUCCESS) {
+    if (ssr_heap_create_until(gen->bundle, ssr_app_heap_opts(app),
+            apr_time_now() + ssr_conf_timeout(ap_get_module_config(
+                r->per_dir_config, &ssr_module)), r->pool, &heap,
+            &err) != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(20040)
                       "cannot create a heap for build %s: %s", gen->build_id,
                       err);

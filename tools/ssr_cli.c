@@ -155,8 +155,11 @@ int ssr_cli_render(apr_pool_t *rp, ssr_cli_app *app, const char *url,
 
     if (app->heap == NULL) {
         t0 = apr_time_now();
-        if (ssr_heap_create(app->bundle, &app->heap_opts, rp, &app->heap,
-                            &err) != APR_SUCCESS) {
+        /* As in the module: making the heap and the render share the
+         * render's deadline. */
+        if (ssr_heap_create_until(app->bundle, &app->heap_opts,
+                                  t0 + app->timeout, rp, &app->heap,
+                                  &err) != APR_SUCCESS) {
             return ssr_cli_fail(app, app->bundle_path, err);
         }
         app->heap_time += apr_time_now() - t0;

@@ -2,6 +2,7 @@
  * check_engine.c -- tests of the Duktape engine (ssr_engine.c): compiling
  * bundles, the host runtime, the render loop and its limits.
  */
+#include <pthread.h>
 #include <string.h>
 
 #include <apr_pools.h>
@@ -521,6 +522,223 @@ START_TEST(promise_combinators)
 }
 END_TEST
 
+/* --- bounds: heap creation, native loops, stack, console, result copies --- */
+
+/* A bundle whose top level spins for process.env.SLOW ms (none when
+ * compiled: SLOW is only in the heap's env). */
+static const char slow_eval_src[] =
+    "var t0 = Date.now(), ms = Number(process.env.SLOW || 0);"
+    "while (Date.now() - t0 < ms) {}"
+    "exports.render = function (url) {"
+    "  var t = Date.now(); while (Date.now() - t < Number(url)) {}"
+    "  return 'ok';"
+    "};";
+
+static ssr_heap_opts_t slow_opts(const char *ms)
+{
+    ssr_heap_opts_t o = opts_with(0);
+    ssr_kv_t *kv = apr_array_push((apr_array_header_t *) o.env);
+
+    kv->name = "SLOW";
+    kv->value = ms;
+    return o;
+}
+
+START_TEST(heap_creation_stops_at_the_request_deadline)
+{
+    ssr_bundle_t *b;
+    ssr_heap_t *h = NULL;
+    const char *err = NULL;
+    ssr_heap_opts_t o = slow_opts("3000");
+    apr_time_t t0;
+
+    ck_assert_msg(compile(slow_eval_src, &b, &err) == APR_SUCCESS, "%s", err);
+    t0 = apr_time_now();
+    ck_assert_int_ne(ssr_heap_create_until(b, &o, t0 + apr_time_from_msec(300),
+                                           pool, &h, &err), APR_SUCCESS);
+    ck_assert_ptr_null(h);
+    ck_assert_ptr_nonnull(strstr(err, "deadline"));
+    ck_assert_int_lt(apr_time_now() - t0, apr_time_from_msec(1000));
+}
+END_TEST
+
+START_TEST(first_render_shares_the_creation_deadline)
+{
+    ssr_bundle_t *b;
+    ssr_heap_t *h;
+    ssr_render_result_t res;
+    const char *err = NULL;
+    ssr_heap_opts_t o = slow_opts("400");
+    apr_time_t t0;
+
+    ck_assert_msg(compile(slow_eval_src, &b, &err) == APR_SUCCESS, "%s", err);
+    t0 = apr_time_now();
+    ck_assert_msg(ssr_heap_create_until(b, &o, t0 + apr_time_from_msec(700),
+                                        pool, &h, &err) == APR_SUCCESS,
+                  "create: %s", err);
+    /* 400 ms of evaluation + 400 ms of render > the 700 ms of the request,
+     * though the render alone is well within its own second. */
+    ck_assert_int_eq(render(h, "400", ONE_SEC, &res), SSR_RENDER_TIMEOUT);
+    ck_assert_int_lt(apr_time_now() - t0, apr_time_from_msec(1000));
+    ssr_heap_destroy(h);
+
+    /* Only the first render: later ones have their own deadline. */
+    ck_assert(ssr_heap_create_until(b, &o, apr_time_now() + ONE_SEC, pool,
+                                    &h, &err) == APR_SUCCESS);
+    ck_assert_int_eq(render(h, "0", ONE_SEC, &res), SSR_RENDER_OK);
+    ck_assert_int_eq(render(h, "400", ONE_SEC, &res), SSR_RENDER_OK);
+    ssr_heap_destroy(h);
+}
+END_TEST
+
+/* Native calls that run long without allocating or running bytecode. */
+static void stops_near_deadline(const char *body)
+{
+    ssr_render_result_t res;
+    ssr_heap_t *h = heap_for(apr_pstrcat(pool,
+        "exports.render = function () {", body, "};", NULL), 0);
+    apr_time_t t0 = apr_time_now();
+
+    ck_assert_int_eq(render(h, "", apr_time_from_msec(200), &res),
+                     SSR_RENDER_TIMEOUT);
+    ck_assert_int_lt(apr_time_now() - t0, apr_time_from_msec(1000));
+    ssr_heap_destroy(h);
+}
+
+START_TEST(long_substring_search_stops_near_the_deadline)
+{
+    stops_near_deadline("var s = 'a'.repeat(1600000);"
+                        "return String(s.indexOf('a'.repeat(800000) + 'b'));");
+}
+END_TEST
+
+START_TEST(regexp_backtracking_stops_near_the_deadline)
+{
+    /* no captures: nothing is allocated while it backtracks */
+    stops_near_deadline("return String(/^(?:a+)+$/.test('a'.repeat(40) + 'b'));");
+}
+END_TEST
+
+/* Runs a render on a thread with a small stack, as under ThreadStackSize. */
+typedef struct {
+    const char *src;
+    ssr_render_status_e status;
+    const char *message;
+} stack_job;
+
+static void *stack_thread(void *arg)
+{
+    stack_job *job = arg;
+    ssr_render_result_t res;
+    ssr_heap_t *h = heap_for(job->src, 0);
+
+    job->status = render(h, "", apr_time_from_sec(10), &res);
+    job->message = res.error_message ? apr_pstrdup(pool, res.error_message)
+                                     : "";
+    ssr_heap_destroy(h);
+    return NULL;
+}
+
+static void run_on_small_stack(stack_job *job, size_t stack)
+{
+    pthread_attr_t attr;
+    pthread_t t;
+
+    ck_assert_int_eq(pthread_attr_init(&attr), 0);
+    ck_assert_int_eq(pthread_attr_setstacksize(&attr, stack), 0);
+    ck_assert_int_eq(pthread_create(&t, &attr, stack_thread, job), 0);
+    ck_assert_int_eq(pthread_join(t, NULL), 0);
+    pthread_attr_destroy(&attr);
+}
+
+START_TEST(nested_regexp_groups_throw_on_a_small_stack)
+{
+    stack_job job = { 0 };
+
+    job.src = "exports.render = function () {"
+              "  var re = new RegExp(new Array(5001).join('(') + 'a' +"
+              "                      new Array(5001).join(')'));"
+              "  return String(re.test('a'));"
+              "};";
+    run_on_small_stack(&job, 1024 * 1024);
+    ck_assert_int_eq(job.status, SSR_RENDER_THREW);
+    ck_assert_ptr_nonnull(strstr(job.message, "RangeError"));
+}
+END_TEST
+
+START_TEST(deep_native_recursion_throws_on_a_small_stack)
+{
+    stack_job job = { 0 };
+
+    job.src = "exports.render = function () {"
+              "  function f(n) { return [n].map(function () { return f(n + 1); }); }"
+              "  return String(f(0));"
+              "};";
+    run_on_small_stack(&job, 256 * 1024);
+    ck_assert_int_eq(job.status, SSR_RENDER_THREW);
+    ck_assert_ptr_nonnull(strstr(job.message, "RangeError"));
+}
+END_TEST
+
+static apr_size_t console_total;
+static int console_lines;
+static char console_last[512];
+
+static void count_log(void *baton, int level, const char *msg)
+{
+    console_total += strlen(msg);
+    console_lines++;
+    apr_cpystrn(console_last, msg, sizeof(console_last));
+}
+
+START_TEST(console_output_is_capped_per_render)
+{
+    ssr_render_result_t res;
+    ssr_render_req_t req;
+    ssr_heap_t *h = heap_for(
+        "exports.render = function () {"
+        "  console.log('x'.repeat(20000));"
+        "  for (var i = 0; i < 100000; i++) { console.error('line ' + i); }"
+        "  return 'ok';"
+        "};", 0);
+
+    request(&req, "", apr_time_from_sec(10));
+    req.log = count_log;
+    console_total = 0;
+    console_lines = 0;
+    ssr_heap_render(h, pool, &req, &res);
+    ck_assert_int_eq(res.status, SSR_RENDER_OK);
+    /* 64 KB of output, the cut marker of the long line, the last line */
+    ck_assert_uint_le(console_total, 64 * 1024 + 512);
+    ck_assert_ptr_nonnull(strstr(console_last, "not logged"));
+    /* the next render has its own allowance */
+    console_total = 0;
+    ssr_heap_render(h, pool, &req, &res);
+    ck_assert_int_eq(res.status, SSR_RENDER_OK);
+    ck_assert_uint_ge(console_total, 60 * 1024);
+    ssr_heap_destroy(h);
+}
+END_TEST
+
+START_TEST(result_copies_count_against_the_memory_limit)
+{
+    ssr_render_result_t res;
+    ssr_heap_t *h = heap_for(
+        "exports.render = function (url) {"
+        "  return 'z'.repeat(Number(url));"
+        "};", 16 * 1024 * 1024);
+
+    /* A small page is fine ... */
+    ck_assert_int_eq(render(h, "100000", ONE_SEC, &res), SSR_RENDER_OK);
+    ck_assert_uint_eq(res.html_len, 100000);
+    /* ... 6 MB of html fits in the heap, but not with its copy. */
+    ck_assert_int_eq(render(h, "6000000", ONE_SEC, &res), SSR_RENDER_NOMEM);
+    ck_assert_ptr_null(res.html);
+    ck_assert(!ssr_heap_reusable(h));
+    ssr_heap_destroy(h);
+}
+END_TEST
+
 Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -550,6 +768,14 @@ Suite *engine_suite(void)
     tcase_add_test(tc, request_bytes_arrive_as_text);
     tcase_add_test(tc, env_names_are_own_properties);
     tcase_add_test(tc, client_gone_stops_a_synchronous_loop);
+    tcase_add_test(tc, heap_creation_stops_at_the_request_deadline);
+    tcase_add_test(tc, first_render_shares_the_creation_deadline);
+    tcase_add_test(tc, long_substring_search_stops_near_the_deadline);
+    tcase_add_test(tc, regexp_backtracking_stops_near_the_deadline);
+    tcase_add_test(tc, nested_regexp_groups_throw_on_a_small_stack);
+    tcase_add_test(tc, deep_native_recursion_throws_on_a_small_stack);
+    tcase_add_test(tc, console_output_is_capped_per_render);
+    tcase_add_test(tc, result_copies_count_against_the_memory_limit);
     suite_add_tcase(s, tc);
     return s;
 }
