@@ -17,6 +17,7 @@
 #include <http_protocol.h>
 #include <http_request.h>
 #include <ap_mpm.h>
+#include <mpm_common.h>
 #include <http_core.h>
 #include <apr_hash.h>
 #include <apr_strings.h>
@@ -327,6 +328,28 @@ static void ssr_check_bundles(apr_pool_t *ptemp, server_rec *main_server)
     }
 }
 
+/* Below this, deep but ordinary JavaScript (a framework's render of a deep
+ * component tree, a large regular expression) fails where it would work
+ * with the default stack: Duktape's native stack check keeps 128 KB of the
+ * thread stack in reserve and stops recursion there. */
+#define SSR_MIN_THREAD_STACK ((apr_size_t) 512 * 1024)
+
+static void ssr_check_thread_stack(server_rec *s)
+{
+    int threaded = 0;
+
+    if (ap_mpm_query(AP_MPMQ_IS_THREADED, &threaded) == APR_SUCCESS &&
+        threaded != AP_MPMQ_NOT_SUPPORTED && ap_thread_stacksize != 0 &&
+        ap_thread_stacksize < SSR_MIN_THREAD_STACK) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, APLOGNO(20003)
+                     "ThreadStackSize %" APR_SIZE_T_FMT " is small for "
+                     "rendering: JavaScript recursion is stopped with a "
+                     "RangeError %d KB before the end of each worker "
+                     "thread's stack; use at least %" APR_SIZE_T_FMT,
+                     ap_thread_stacksize, 128, SSR_MIN_THREAD_STACK);
+    }
+}
+
 static int ssr_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                            apr_pool_t *ptemp, server_rec *s)
 {
@@ -339,6 +362,7 @@ static int ssr_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     ssr_check_bundles(ptemp, s);
+    ssr_check_thread_stack(s);
     ssr_assets_post_config(ptemp, s);
     ssr_build_post_config(pconf, ptemp, s);
     ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, APLOGNO(20001)

@@ -143,6 +143,26 @@ describe(`deep native recursion with ThreadStackSize 1M (${MPM})`, { skip: MPM =
   it('the httpd child never died', () => {
     assertChildrenSurvived(h, pids);
   });
+
+  it('1M draws no startup warning about the stack', () => {
+    assert.ok(!h.errorLog().includes('AH20003'), h.explain(null));
+  });
+});
+
+describe(`a small ThreadStackSize is named at startup (${MPM})`, { skip: MPM === 'prefork' && 'prefork has no worker threads' }, () => {
+  let h;
+
+  before(async () => {
+    h = await startBounds('ThreadStackSize 262144');
+  });
+  after(() => h?.stop());
+
+  it('warns once that 256K is small for rendering, and still renders', async () => {
+    const log = await h.waitForLog('AH20003', { timeoutMs: 3000 });
+    assert.ok(log && /ThreadStackSize 262144 is small/.test(log), h.explain(null, 'no AH20003 warning'));
+    const res = await get(h, '/counter');
+    assert.equal(res.status, 200, h.explain(res));
+  });
 });
 
 describe(`console output cap (${MPM})`, () => {
