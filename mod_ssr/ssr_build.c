@@ -65,9 +65,15 @@ static apr_status_t ssr_apps_cleanup(void *data)
 
     for (hi = apr_hash_first(NULL, ssr_apps); hi; hi = apr_hash_next(hi)) {
         ssr_app_t *app = apr_hash_this_val(hi);
-        if (app->current) {
-            ssr_gen_unref(app->current);
-            app->current = NULL;
+        ssr_gen_t *g;
+
+        /* a pre-cleanup: the locks are still there */
+        apr_thread_mutex_lock(app->lock);
+        g = app->current;
+        app->current = NULL;
+        apr_thread_mutex_unlock(app->lock);
+        if (g) {
+            ssr_gen_unref(g);
         }
     }
     ssr_apps = NULL;
@@ -103,8 +109,7 @@ static apr_status_t ssr_registry_create(apr_pool_t *parent)
         ssr_apps_lock = NULL;
         return rv;
     }
-    apr_pool_cleanup_register(ssr_apps_pool, NULL, ssr_apps_cleanup,
-                              apr_pool_cleanup_null);
+    apr_pool_pre_cleanup_register(ssr_apps_pool, NULL, ssr_apps_cleanup);
     return APR_SUCCESS;
 }
 
