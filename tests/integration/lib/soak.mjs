@@ -245,6 +245,7 @@ export function newStats() {
     staticRequests: 0,
     staticFailures: 0,
     errors: 0,           // requests that got no response at all
+    flipRace: 0,         // 403 for an asset while `current` flipped (Apache's stat, then open)
     retried: 0,          // a reused keep-alive connection closed under a request: retried once
     faults: 0,           // fault requests (expected to fail), by status in faultStatus
     faultStatus: {},
@@ -326,6 +327,11 @@ export function pageAssets(text) {
   return [...out];
 }
 
+// Is the asset url still in one of the releases kept on disk?
+function onDisk(app, url) {
+  return app.ids.some((id) => fs.existsSync(path.join(app.root, 'releases', id, 'client', url)));
+}
+
 // Checks one rendered page and the assets it references.
 async function checkPage(ctx, agent, target, stats) {
   const { port } = ctx;
@@ -372,6 +378,18 @@ async function checkPage(ctx, agent, target, stats) {
       stats.assetFailures++;
       note(stats, ctx, 'asset error', { page: tpl, url, error: `${err.code ?? ''} ${err.message}` });
       continue;
+    }
+    if (a.status === 403 && ctx.app?.method === 'symlink' && onDisk(ctx.app, url)) {
+      // Apache's file handler stats the path, then opens it: a flip of
+      // `current` in between makes the open fail and the handler answer
+      // 403 for a file of the previous release, which is still on disk
+      // and, asked again, served from the archive.  Counted on its own.
+      const again = await fetchRetry(agent, port, url, '*/*', stats).catch(() => null);
+      if (again?.status === 200 && again.text === assetBody(url)) {
+        stats.flipRace++;
+        note(stats, ctx, 'flip race', { page: tpl, url, status: a.status });
+        continue;
+      }
     }
     if (a.status !== 200 || !a.complete || a.text !== assetBody(url)) {
       stats.assetFailures++;
@@ -540,6 +558,8 @@ export async function soak(h, app, {
       crashed: crashedChildren(log),
       childChanges,
       loadFailures: (log.match(/cannot load build/g) || []).length,
+      // Apache's file handler could not open a file it had stat'ed
+      openFailures: log.split('\n').filter((l) => l.includes('AH00132')),
     };
   } finally {
     clearInterval(watch);
