@@ -93,6 +93,38 @@ static const char *ssr_assets_dir(apr_pool_t *p, const char *root,
 
 /* --- archiving ------------------------------------------------------------ */
 
+/* The parent archives the builds it loads at startup, as root: what it
+ * makes in the archive goes to the User the children run as, who copy,
+ * list and prune there later. */
+static void ssr_assets_own(const char *path)
+{
+    if (geteuid() == 0 &&
+        chown(path, ap_unixd_config.user_id, ap_unixd_config.group_id) != 0) {
+        /* the copy still serves; only a child's later prune may fail */
+    }
+}
+
+/* Makes dir (under archive) and hands what it made over (see above). */
+static apr_status_t ssr_assets_mkdir(apr_pool_t *p, const char *archive,
+                                     const char *dir)
+{
+    apr_status_t rv = apr_dir_make_recursive(dir, APR_FPROT_OS_DEFAULT, p);
+    apr_size_t alen = strlen(archive);
+    char *d, *slash;
+
+    if (rv != APR_SUCCESS || geteuid() != 0) {
+        return rv;
+    }
+    for (d = apr_pstrdup(p, dir); strlen(d) >= alen;) {
+        ssr_assets_own(d);
+        if ((slash = strrchr(d, '/')) == NULL) {
+            break;
+        }
+        *slash = '\0';
+    }
+    return APR_SUCCESS;
+}
+
 typedef struct {
     apr_pool_t *p;
     server_rec *s;
@@ -106,8 +138,9 @@ typedef struct {
 
 /* Copies src to dst (through a temporary name: a reader sees the whole
  * file or none), keeping src's mtime. */
-static apr_status_t ssr_assets_copy(apr_pool_t *p, const char *src,
-                                    const char *dst, apr_time_t mtime)
+static apr_status_t ssr_assets_copy(apr_pool_t *p, const char *archive,
+                                    const char *src, const char *dst,
+                                    apr_time_t mtime)
 {
     const char *tmp = apr_psprintf(p, "%s.tmp%" APR_PID_T_FMT "-%lx", dst,
                                    getpid(),
@@ -115,12 +148,13 @@ static apr_status_t ssr_assets_copy(apr_pool_t *p, const char *src,
     const char *slash = strrchr(dst, '/');
     apr_status_t rv;
 
-    rv = apr_dir_make_recursive(apr_pstrmemdup(p, dst, (apr_size_t) (slash - dst)),
-                                APR_FPROT_OS_DEFAULT, p);
+    rv = ssr_assets_mkdir(p, archive,
+                          apr_pstrmemdup(p, dst, (apr_size_t) (slash - dst)));
     if (rv == APR_SUCCESS) {
         rv = apr_file_copy(src, tmp, SSR_ASSETS_FILE_PERMS, p);
     }
     if (rv == APR_SUCCESS) {
+        ssr_assets_own(tmp);
         apr_file_mtime_set(tmp, mtime, p);
         rv = apr_file_rename(tmp, dst, p);
     }
@@ -146,7 +180,7 @@ static void ssr_assets_file(ssr_assets_walk *w, const char *rel,
         fi.size == src->size && fi.mtime == src->mtime) {
         return;
     }
-    rv = ssr_assets_copy(w->p, from, to, src->mtime);
+    rv = ssr_assets_copy(w->p, w->archive, from, to, src->mtime);
     if (rv == APR_SUCCESS) {
         w->copied++;
     }
@@ -221,7 +255,7 @@ static apr_status_t ssr_assets_write_list(ssr_assets_walk *w,
     apr_status_t rv, crv;
     int i;
 
-    rv = apr_dir_make_recursive(dir, APR_FPROT_OS_DEFAULT, w->p);
+    rv = ssr_assets_mkdir(w->p, w->archive, dir);
     if (rv == APR_SUCCESS) {
         rv = apr_file_open(&f, tmp, APR_FOPEN_WRITE | APR_FOPEN_CREATE |
                            APR_FOPEN_TRUNCATE | APR_FOPEN_BUFFERED,
@@ -236,6 +270,7 @@ static apr_status_t ssr_assets_write_list(ssr_assets_walk *w,
         rv = rv == APR_SUCCESS ? crv : rv;
     }
     if (rv == APR_SUCCESS) {
+        ssr_assets_own(tmp);
         rv = apr_file_rename(tmp, path, w->p);
     }
     if (rv != APR_SUCCESS) {
@@ -333,11 +368,13 @@ static void ssr_assets_retire(apr_pool_t *p, const char *archive,
                        apr_time_now(), p);
 }
 
-void ssr_assets_keep(apr_pool_t *p, server_rec *s, const char *root,
-                     const char *client_dir, const char *build_id,
-                     const char *retired_id, apr_interval_time_t grace)
+int ssr_assets_keep(apr_pool_t *p, server_rec *s, const char *root,
+                    const char *client_dir, const char *build_id,
+                    const char *retired_id, apr_interval_time_t grace,
+                    const char *tpl_path, const ssr_file_sig_t *tpl_sig)
 {
     ssr_assets_walk w;
+    ssr_file_sig_t tpl_now;
     int removed = 0;
     apr_time_t start = apr_time_now();
     apr_status_t rv;
@@ -349,6 +386,14 @@ void ssr_assets_keep(apr_pool_t *p, server_rec *s, const char *root,
     w.archive = ssr_assets_dir(p, root, client_dir);
     w.files = apr_array_make(p, 64, sizeof(const char *));
     ssr_assets_walk_dir(&w, NULL, 0);
+    /* The walk saw the build's files only if its template is still the
+     * one the build was read from: else the directory may be another
+     * build's already (a symlink flipped, files copied over), and naming
+     * those files as this build's would let its own be pruned. */
+    ssr_file_sig_stat(p, tpl_path, &tpl_now);
+    if (!ssr_file_sig_equal(&tpl_now, tpl_sig)) {
+        return 0;
+    }
     rv = ssr_assets_write_list(&w, build_id);
     if (w.first_error == APR_SUCCESS && rv != APR_SUCCESS) {
         w.first_error = rv;
@@ -372,6 +417,7 @@ void ssr_assets_keep(apr_pool_t *p, server_rec *s, const char *root,
                  "pruned, in %" APR_TIME_T_FMT " ms", build_id, client_dir,
                  w.files->nelts, w.archive, w.copied, removed,
                  apr_time_as_msec(apr_time_now() - start));
+    return 1;
 }
 
 /* --- serving -------------------------------------------------------------- */

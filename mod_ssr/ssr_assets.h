@@ -17,6 +17,7 @@
 
 #include <httpd.h>
 #include "ssr_config.h"
+#include "ssr_reload.h"
 
 /* The archive directory of a configuration: SSRAssetArchive, or by default
  * "mod_ssr-assets" in httpd's DefaultRuntimeDir; NULL when it is off. */
@@ -37,10 +38,13 @@ void ssr_assets_post_config(apr_pool_t *ptemp, server_rec *s);
 /* Archives the files of the client directory (the template's directory)
  * of the build just loaded, starts the grace period of the build it
  * replaced in this process (retired_id; NULL: none), and prunes what no
- * build in service or in its grace period has. */
-void ssr_assets_keep(apr_pool_t *p, server_rec *s, const char *root,
-                     const char *client_dir, const char *build_id,
-                     const char *retired_id, apr_interval_time_t grace);
+ * build in service or in its grace period has.  0 when the template at
+ * tpl_path no longer has the signature the build was read with (the
+ * directory may hold another build: nothing is listed or pruned). */
+int ssr_assets_keep(apr_pool_t *p, server_rec *s, const char *root,
+                    const char *client_dir, const char *build_id,
+                    const char *retired_id, apr_interval_time_t grace,
+                    const char *tpl_path, const ssr_file_sig_t *tpl_sig);
 
 /* fixups hook: maps a missing asset to its archived copy. */
 int ssr_assets_fixup(request_rec *r);

@@ -46,8 +46,6 @@ struct ssr_app_t {
     const char *client_dir;        /* the template's directory */
     apr_interval_time_t asset_grace;
     const char *store_path;        /* the last good build; NULL: none */
-    char archived[128];            /* the build whose assets this process
-                                    * archived last (under lock) */
     apr_uint32_t serial;
     ssr_ratelimit_t failure_log;   /* under lock */
     char failed_why[2048];         /* why the failed build did not load */
@@ -581,13 +579,14 @@ static int ssr_app_check(ssr_app_t *app, apr_pool_t *p)
     ssr_build_sig_t seen;
     ssr_snapshot_t snap;
     ssr_gen_t *g = NULL;
-    const char *err = NULL;
+    const char *err = NULL, *retired = NULL;
     ssr_reload_e what;
     int loaded;
 
     ssr_stat_build(p, app, &seen);
     apr_thread_mutex_lock(app->lock);
     loaded = app->current != NULL;
+    retired = loaded ? apr_pstrdup(p, app->current->build_id) : NULL;
     what = ssr_reload_decide(loaded ? &app->current->sig : NULL,
                              app->has_failed ? &app->failed : NULL, &seen,
                              apr_time_now());
@@ -603,6 +602,26 @@ static int ssr_app_check(ssr_app_t *app, apr_pool_t *p)
     }
     else {
         err = snap.why;
+    }
+    if (g != NULL && app->asset_root) {
+        /* The build's assets are archived now, before its first page, from
+         * the client directory that holds its template: later (at the
+         * first request of a child that inherited the build, say) the
+         * directory may hold the next build's files, a symlink flipped or
+         * the files copied over, and this build's would be gone.  If the
+         * template changed meanwhile, the directory may be another build's
+         * already: this snapshot is dropped and the next check loads what
+         * is there. */
+        if (!ssr_assets_keep(p, app->s, app->asset_root, app->client_dir,
+                             g->build_id, retired, app->asset_grace,
+                             app->template_path, &snap.sig.tpl)) {
+            ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, app->s, APLOGNO(20085)
+                         "not loading build %s of %s yet: its template "
+                         "changed while its assets were archived",
+                         g->build_id, app->bundle_path);
+            ssr_gen_unref(g);
+            return 0;
+        }
     }
     if (g == NULL) {
         apr_thread_mutex_lock(app->lock);
@@ -685,8 +704,6 @@ ssr_gen_t *ssr_app_acquire(ssr_app_t *app, request_rec *r,
                            const ssr_dir_conf *conf)
 {
     ssr_gen_t *g;
-    int archive = 0;
-    const char *retired = NULL;
 
     if (app == NULL) {
         return NULL;    /* the app could not be set up (logged) */
@@ -696,20 +713,8 @@ ssr_gen_t *ssr_app_acquire(ssr_app_t *app, request_rec *r,
     g = app->current;
     if (g) {
         ssr_gen_ref(g);
-        archive = app->asset_root && strcmp(g->build_id, app->archived) != 0;
-        if (archive) {
-            retired = app->archived[0] ? apr_pstrdup(r->pool, app->archived)
-                                       : NULL;
-            apr_cpystrn(app->archived, g->build_id, sizeof(app->archived));
-        }
     }
     apr_thread_mutex_unlock(app->lock);
-    if (archive) {
-        /* Once per build and process, whether the process loaded the build
-         * or inherited it; outside every lock. */
-        ssr_assets_keep(r->pool, app->s, app->asset_root, app->client_dir,
-                        g->build_id, retired, app->asset_grace);
-    }
     if (g) {
         apr_pool_cleanup_register(r->pool, g, ssr_gen_cleanup,
                                   apr_pool_cleanup_null);

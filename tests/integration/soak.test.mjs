@@ -1,0 +1,72 @@
+// Deploys under load never show a broken page: while keep-alive clients
+// load pages and every asset they reference, new builds are deployed by a
+// symlink flip, by renames, and by `cp -r` in place (old assets deleted each
+// time), with a graceful restart in the middle.  Every page must be 200,
+// whole, of one build, and every asset it names must load.  The long
+// version is `make soak` (bench/deploy-soak.mjs, docs/reliability.md).
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { MPM, startHttpd, makeTempDir, get } from './lib/httpd.mjs';
+import {
+  METHODS, createApp, newBuildId, soak, soakConf, failuresOf, assetBody, pageAssets,
+} from './lib/soak.mjs';
+
+const SECONDS = Number(process.env.SSR_SOAK_SECONDS || 4);
+
+function report(r, h) {
+  return `${r.method} (${MPM}): ${JSON.stringify({ deploys: r.deploys, restarts: r.restarts, pages: r.stats.pages, ...failuresOf(r) })}\n` +
+    `first failures:\n${r.stats.examples.map((e) => JSON.stringify(e)).join('\n')}\n` +
+    `--- error.log (${h.logPath}):\n${h.errorLog().split('\n').filter((l) => !/AH20084|AH20083/.test(l)).slice(-30).join('\n')}`;
+}
+
+describe(`deploys under load (${MPM})`, () => {
+  const handles = [];
+  after(async () => { for (const h of handles) await h.stop(); });
+
+  for (const method of METHODS) {
+    it(`${method}: every page whole, of one build, with all its assets`, async () => {
+      const app = createApp(path.join(makeTempDir('mod_ssr-soak-'), 'app'), method, newBuildId());
+      const h = await startHttpd({ docroot: app.docroot, conf: soakConf(app) });
+      handles.push(h);
+      await h.waitForChildren();
+      const r = await soak(h, app, {
+        seconds: SECONDS, clients: 3, deployEveryMs: 800, restartEveryMs: Math.floor(SECONDS * 1000 / 2) + 100,
+      });
+      await h.stop();
+      assert.ok(r.deploys >= 3, `only ${r.deploys} deploys`);
+      assert.ok(r.stats.pages >= 50, `only ${r.stats.pages} pages`);
+      assert.ok(Object.keys(r.stats.builds).length >= 3, report(r, h));
+      assert.deepEqual(failuresOf(r), {
+        non200: 0, incomplete: 0, mixed: 0, assetFailures: 0, errors: 0, staticFailures: 0, crashed: 0,
+      }, report(r, h));
+    });
+  }
+});
+
+// The files a build's assets are archived from are that build's: a child
+// that starts with the build the parent loaded, and renders it after the
+// release it came from was flipped away and deleted, still finds its assets.
+describe(`a build's assets are the ones archived (${MPM})`, () => {
+  let h;
+  after(() => h?.stop());
+
+  it('a page of the build loaded at startup keeps its assets after a symlink flip', async () => {
+    const first = newBuildId();
+    const app = createApp(path.join(makeTempDir('mod_ssr-soak-'), 'app'), 'symlink', first, { keepReleases: 1 });
+    h = await startHttpd({ docroot: app.docroot, conf: soakConf(app, { extra: ['SSRReloadInterval 60s'] }) });
+    await h.waitForChildren();
+    // no request yet: the next build goes live and the first one is deleted
+    app.deploy(newBuildId());
+    assert.ok(!fs.existsSync(path.join(app.root, 'releases', first)));
+    const page = await get(h, '/');
+    assert.equal(page.status, 200, h.explain(page));
+    assert.match(page.text, new RegExp(`<main data-build="${first.replace('.', '\\.')}">`), h.explain(page));
+    for (const url of pageAssets(page.text)) {
+      const a = await get(h, url, { headers: { Accept: '*/*' } });
+      assert.equal(a.status, 200, h.explain(a, `${url} of build ${first}`));
+      assert.equal(a.text, assetBody(url));
+    }
+  });
+});
