@@ -28,7 +28,6 @@
 
 #include "ssr_assets.h"
 #include "ssr_reload.h"
-#include "ssr_request.h"
 #include "ssr_url.h"
 
 APLOG_USE_MODULE(ssr);
@@ -436,7 +435,7 @@ int ssr_assets_fixup(request_rec *r)
         (root = ssr_assets_root(r->pool, conf)) == NULL) {
         return DECLINED;
     }
-    tpl = ssr_template_path(r, conf);
+    tpl = ssr_conf_template_path(r->pool, conf, ap_document_root(r));
     slash = strrchr(tpl, '/');
     dlen = slash ? (apr_size_t) (slash - tpl) : 0;
     if (dlen == 0 || strncmp(r->filename, tpl, dlen) != 0 ||

@@ -243,8 +243,7 @@ static void ssr_preload_app(apr_pool_t *ptemp, server_rec *s,
     if (c->engine != 1 || c->bundle == NULL) {
         return;
     }
-    tpl = c->template_path ? c->template_path
-          : ap_make_full_path(ptemp, docroot, SSR_DEFAULT_TEMPLATE);
+    tpl = ssr_conf_template_path(ptemp, c, docroot);
     key = ssr_app_key_for(ptemp, c, tpl);
     if (apr_hash_get(ssr_apps, key, APR_HASH_KEY_STRING) != NULL) {
         return;

@@ -160,6 +160,19 @@ int ssr_conf_live_reload(const ssr_dir_conf *c)
     return c->live_reload == 1;
 }
 
+const char *ssr_conf_template_path(apr_pool_t *p, const ssr_dir_conf *c,
+                                   const char *docroot)
+{
+    apr_size_t n;
+
+    if (c->template_path != NULL) {
+        return c->template_path;
+    }
+    n = strlen(docroot);
+    return apr_pstrcat(p, docroot, n > 0 && docroot[n - 1] == '/' ? "" : "/",
+                       SSR_DEFAULT_TEMPLATE, NULL);
+}
+
 const char *ssr_conf_live_reload_path(apr_pool_t *p, const ssr_dir_conf *c)
 {
     if (c->live_reload_path != NULL) {

@@ -68,6 +68,11 @@ const char *ssr_conf_base(const ssr_dir_conf *c);
 int ssr_conf_live_reload(const ssr_dir_conf *c);
 apr_interval_time_t ssr_conf_asset_grace(const ssr_dir_conf *c);
 
+/* The template a scope renders into: SSRTemplate, or index.html in the
+ * DocumentRoot given (the request's, or a server's at startup). */
+const char *ssr_conf_template_path(apr_pool_t *p, const ssr_dir_conf *c,
+                                   const char *docroot);
+
 /* The dev-mode event stream's URL path: SSRLiveReloadPath, or the base
  * followed by SSR_LIVE_RELOAD_NAME. */
 #define SSR_LIVE_RELOAD_NAME "__mod_ssr/live-reload"

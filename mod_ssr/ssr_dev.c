@@ -20,7 +20,7 @@
 #include <apr_strings.h>
 
 #include "ssr_dev.h"
-#include "ssr_request.h"
+#include "ssr_conn.h"
 
 APLOG_USE_MODULE(ssr);
 
@@ -288,7 +288,7 @@ static int ssr_dev_stream(request_rec *r, const ssr_dir_conf *conf,
         return OK;
     }
     while (apr_time_now() - start < SSR_DEV_STREAM_TIME &&
-           !ssr_client_gone_now(r) && !ssr_dev_server_stopping()) {
+           !ssr_conn_stream_gone(r) && !ssr_dev_server_stopping()) {
         apr_pool_clear(tick);
         ssr_app_poll(app, r, conf, tick, &st);
         events = ssr_dev_changes(tick, &st, &sent, ssr_app_bundle_path(app));

@@ -16,11 +16,11 @@
 #include <http_protocol.h>
 #include <http_request.h>
 #include <apr_lib.h>
-#include <apr_poll.h>
 #include <apr_strings.h>
 
 #include "ssr_build.h"
 #include "ssr_config.h"
+#include "ssr_conn.h"
 #include "ssr_dev.h"
 #include "ssr_heaps.h"
 #include "ssr_request.h"
@@ -59,15 +59,6 @@ static int ssr_is_navigation(request_rec *r)
 {
     return !ssr_url_asset_like(r->parsed_uri.path ? r->parsed_uri.path : r->uri) &&
            ssr_accepts_html(r);
-}
-
-const char *ssr_template_path(request_rec *r, const ssr_dir_conf *conf)
-{
-    if (conf->template_path) {
-        return conf->template_path;
-    }
-    return ap_make_full_path(r->pool, ap_document_root(r),
-                             SSR_DEFAULT_TEMPLATE);
 }
 
 /* A path with no file behind it: rendered when it is a navigation inside
@@ -202,82 +193,6 @@ static void ssr_log_console(void *baton, int level, const char *msg)
     ap_log_rerror(APLOG_MARK, level, 0, r, APLOGNO(20050) "console: %s", msg);
 }
 
-/* Watching for the client to go away during a render.  httpd itself only
- * notices on the next write; a render can take seconds, so the socket is
- * polled (at most every SSR_CLIENT_POLL, also from inside long synchronous
- * JavaScript).  Only a real disconnect counts: a reset or a socket error,
- * or httpd having marked the connection aborted.  A read end-of-file alone
- * does not: a client may half-close its side once the request is sent and
- * still read the answer, as it can for a static file. */
-#define SSR_CLIENT_POLL apr_time_from_msec(10)
-
-typedef struct {
-    request_rec *r;
-    apr_pollfd_t pfd;        /* desc.s NULL: cannot be watched (HTTP/2) */
-    apr_time_t next_poll;
-} ssr_client_watch;
-
-static void ssr_client_watch_init(request_rec *r, ssr_client_watch *w)
-{
-    memset(w, 0, sizeof(*w));
-    w->r = r;
-    w->pfd.p = r->pool;
-    w->pfd.desc_type = APR_POLL_SOCKET;
-    w->pfd.reqevents = APR_POLLIN;
-    w->pfd.desc.s = r->connection->master ? NULL
-                                          : ap_get_conn_socket(r->connection);
-}
-
-static int ssr_client_watch_poll(ssr_client_watch *w)
-{
-    apr_int32_t n = 0;
-
-    if (w->r->connection->aborted) {
-        return 1;
-    }
-    if (w->pfd.desc.s == NULL) {
-        return 0;
-    }
-    w->pfd.rtnevents = 0;
-    if (apr_poll(&w->pfd, 1, &n, 0) == APR_SUCCESS && n > 0 &&
-        (w->pfd.rtnevents & (APR_POLLERR | APR_POLLHUP | APR_POLLNVAL))) {
-        w->r->connection->aborted = 1;
-        return 1;
-    }
-    return 0;
-}
-
-static int ssr_client_gone(void *baton)
-{
-    ssr_client_watch *w = baton;
-    apr_time_t now = apr_time_now();
-
-    if (!w->r->connection->aborted && now < w->next_poll) {
-        return 0;
-    }
-    w->next_poll = now + SSR_CLIENT_POLL;
-    return ssr_client_watch_poll(w);
-}
-
-int ssr_client_gone_now(request_rec *r)
-{
-    ssr_client_watch w;
-    int eof = 0;
-
-    ssr_client_watch_init(r, &w);
-    if (ssr_client_watch_poll(&w)) {
-        return 1;
-    }
-    /* An event stream's client never half-closes: end-of-file is a
-     * browser that left. */
-    if (w.pfd.desc.s && apr_socket_atreadeof(w.pfd.desc.s, &eof) == APR_SUCCESS
-        && eof) {
-        r->connection->aborted = 1;
-        return 1;
-    }
-    return 0;
-}
-
 /* Request headers with lower-case names; repeated headers are joined with
  * ", " as Node does. */
 static apr_array_header_t *ssr_request_headers(request_rec *r)
@@ -307,7 +222,7 @@ static apr_array_header_t *ssr_request_headers(request_rec *r)
 
 static void ssr_render_input(request_rec *r, const ssr_dir_conf *conf,
                              const ssr_gen_t *gen, const char *original_url,
-                             ssr_client_watch *watch, ssr_render_req_t *req)
+                             ssr_conn_watch *watch, ssr_render_req_t *req)
 {
     const char *q = strchr(original_url, '?');
 
@@ -322,7 +237,7 @@ static void ssr_render_input(request_rec *r, const ssr_dir_conf *conf,
     req->remote_addr = r->useragent_ip;
     req->headers = ssr_request_headers(r);
     req->deadline = apr_time_now() + ssr_conf_timeout(conf);
-    req->cancelled = ssr_client_gone;
+    req->cancelled = ssr_conn_gone;
     req->cancel_baton = watch;
     req->log = ssr_log_console;
     req->log_baton = r;
@@ -654,12 +569,12 @@ static int ssr_render(request_rec *r, const ssr_dir_conf *conf,
     ssr_app_t *app;
     ssr_gen_t *gen;
     ssr_lease_t *lease;
-    ssr_client_watch watch;
+    ssr_conn_watch watch;
     ssr_render_req_t req;
     ssr_render_result_t res;
 
-    ssr_client_watch_init(r, &watch);
-    if (ssr_client_gone(&watch)) {
+    ssr_conn_watch_init(r, &watch);
+    if (ssr_conn_gone(&watch)) {
         /* Nobody is waiting for this page: run no JavaScript for it. */
         ssr_stats_add(SSR_STAT_NOT_STARTED);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, APLOGNO(20058)
@@ -697,7 +612,7 @@ int ssr_handler(request_rec *r)
         !ssr_handler_unclaimed(r->handler)) {
         return DECLINED;
     }
-    template_path = ssr_template_path(r, conf);
+    template_path = ssr_conf_template_path(r->pool, conf, ap_document_root(r));
     if (r->method_number != M_GET) {
         /* Only GET and HEAD are rendered; no other method may get the raw
          * template with its placeholders from Apache's file handler. */
