@@ -370,11 +370,6 @@ static ssr_gen_t *ssr_gen_load(ssr_app_t *app, const ssr_snapshot_t *snap,
     ssr_gen_t *g;
     apr_time_t start = apr_time_now();
 
-    if (app->manifest_path && !snap->sig.manifest.present) {
-        *err = apr_psprintf(scratch, "%s (SSRManifest) does not exist",
-                            app->manifest_path);
-        return NULL;
-    }
     /* Unmanaged: its life is the generation's references, not a request's
      * or a thread's. */
     if (apr_pool_create_unmanaged_ex(&p, NULL, NULL) != APR_SUCCESS) {
@@ -633,6 +628,14 @@ static int ssr_app_check(ssr_app_t *app, apr_pool_t *p)
     }
     ssr_app_install(app, g, 1);
     ssr_log_loaded(app, g);
+    if (app->manifest_path && !snap.sig.manifest.present) {
+        /* the manifest is optional to the app: a wrong path must not take
+         * the site down */
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, app->s, APLOGNO(20039)
+                     "SSRManifest %s does not exist: build %s renders without "
+                     "it (render() gets undefined as ssrManifest)",
+                     app->manifest_path, g->build_id);
+    }
     ssr_app_store(app, p, &snap, g);
     return 1;
 }

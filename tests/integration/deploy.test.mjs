@@ -305,3 +305,24 @@ describe(`the last good build outlives broken files (${MPM})`, () => {
     assert.match(h.errorLog(from), /AH20036: serving build good2/, h.explain(null));
   });
 });
+
+describe(`a missing SSRManifest does not take the site down (${MPM})`, () => {
+  let h;
+
+  before(async () => {
+    const app = prepareApp();
+    h = await startHttpd({
+      docroot: app.docroot,
+      conf: ['SSREngine On', `SSRBundle "${app.bundle}"`,
+        `SSRManifest "${app.dir}/client/.vite/no-such-manifest.json"`].join('\n'),
+    });
+  });
+  after(() => h?.stop());
+
+  it('renders without it, render() gets undefined, and the log names the path', async () => {
+    const res = await get(h, '/manifest');
+    assert.equal(res.status, 200, h.explain(res));
+    assert.match(res.text, /manifest:none/, h.explain(res));
+    assert.match(h.errorLog(), /AH20039: SSRManifest \S*no-such-manifest\.json does not exist/, h.explain(null));
+  });
+});
