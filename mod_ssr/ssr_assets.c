@@ -73,8 +73,8 @@ const char *ssr_runtime_subdir(apr_pool_t *p, server_rec *s, const char *name)
 void ssr_give_to_user(const char *path)
 {
     if (geteuid() == 0) {
-        /* best effort: a file the children cannot replace is only stale */
-        (void) !chown(path, ap_unixd_config.user_id, -1);
+        /* best effort: what the children cannot replace is only stale */
+        (void) !chown(path, ap_unixd_config.user_id, ap_unixd_config.group_id);
     }
 }
 
@@ -92,18 +92,9 @@ static const char *ssr_assets_dir(apr_pool_t *p, const char *root,
 
 /* --- archiving ------------------------------------------------------------ */
 
-/* The parent archives the builds it loads at startup, as root: what it
- * makes in the archive goes to the User the children run as, who copy,
- * list and prune there later. */
-static void ssr_assets_own(const char *path)
-{
-    if (geteuid() == 0 &&
-        chown(path, ap_unixd_config.user_id, ap_unixd_config.group_id) != 0) {
-        /* the copy still serves; only a child's later prune may fail */
-    }
-}
-
-/* Makes dir (under archive) and hands what it made over (see above). */
+/* Makes dir (under archive) and hands what it made over: the parent
+ * archives the builds it loads at startup as root, and the children copy,
+ * list and prune there later as the User. */
 static apr_status_t ssr_assets_mkdir(apr_pool_t *p, const char *archive,
                                      const char *dir)
 {
@@ -115,7 +106,7 @@ static apr_status_t ssr_assets_mkdir(apr_pool_t *p, const char *archive,
         return rv;
     }
     for (d = apr_pstrdup(p, dir); strlen(d) >= alen;) {
-        ssr_assets_own(d);
+        ssr_give_to_user(d);
         if ((slash = strrchr(d, '/')) == NULL) {
             break;
         }
@@ -153,7 +144,7 @@ static apr_status_t ssr_assets_copy(apr_pool_t *p, const char *archive,
         rv = apr_file_copy(src, tmp, SSR_ASSETS_FILE_PERMS, p);
     }
     if (rv == APR_SUCCESS) {
-        ssr_assets_own(tmp);
+        ssr_give_to_user(tmp);
         apr_file_mtime_set(tmp, mtime, p);
         rv = apr_file_rename(tmp, dst, p);
     }
@@ -269,7 +260,7 @@ static apr_status_t ssr_assets_write_list(ssr_assets_walk *w,
         rv = rv == APR_SUCCESS ? crv : rv;
     }
     if (rv == APR_SUCCESS) {
-        ssr_assets_own(tmp);
+        ssr_give_to_user(tmp);
         rv = apr_file_rename(tmp, path, w->p);
     }
     if (rv != APR_SUCCESS) {

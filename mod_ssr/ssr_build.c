@@ -382,7 +382,6 @@ static ssr_gen_t *ssr_gen_load(ssr_app_t *app, const ssr_snapshot_t *snap,
     g->sig = snap->sig;
     g->build_id = snap->id ? apr_pstrdup(p, snap->id)
                            : ssr_build_id(p, &snap->sig);
-    g->stamped = snap->id != NULL;
     if (ssr_bundle_compile(p, snap->bundle, snap->bundle_len,
                            app->bundle_path, &app->heap_opts, &g->bundle,
                            err) != APR_SUCCESS ||

@@ -24,7 +24,6 @@ typedef struct ssr_gen_t {
     apr_uint32_t serial;         /* process-unique, increasing */
     const char *build_id;        /* the plugin's stamp, else made from
                                   * the file signatures */
-    int stamped;                 /* build_id is the plugin's stamp */
     ssr_build_sig_t sig;
     ssr_bundle_t *bundle;
     ssr_template_t tpl;

@@ -114,6 +114,7 @@ static int ssr_maps_to_template(request_rec *r, const char *template_path)
 {
     switch (r->finfo.filetype) {
     case APR_REG:
+        /* path info after a file: that file is not what was asked for */
         return (r->path_info == NULL || *r->path_info == '\0') &&
                r->filename &&
                ssr_is_template(r, r->filename, &r->finfo, template_path);
@@ -174,14 +175,15 @@ static const char *ssr_original_url(request_rec *r)
                                         ? client->unparsed_uri : "/");
 }
 
-/* An ErrorDocument that maps to a rendered page: the error's status (httpd
- * keeps it as REDIRECT_STATUS), or 0 for any other request. */
-static int ssr_error_document_status(request_rec *r)
+/* The status of a page this request renders: 200, or for an
+ * ErrorDocument that maps to a rendered page, the error's status (httpd
+ * keeps it as REDIRECT_STATUS). */
+static int ssr_page_status(request_rec *r)
 {
     if (r->prev && ap_is_HTTP_ERROR(r->prev->status)) {
         return r->prev->status;
     }
-    return 0;
+    return HTTP_OK;
 }
 
 /* --- render input --------------------------------------------------------- */
@@ -399,8 +401,7 @@ static int ssr_send_fallback(request_rec *r, const ssr_gen_t *gen)
 
     ssr_body_init(r, &body);
     ssr_template_emit(&gen->tpl, NULL, 0, NULL, 0, ssr_body_write, &body);
-    ssr_set_status(r, ssr_error_document_status(r) ? ssr_error_document_status(r)
-                                                    : HTTP_OK);
+    ssr_set_status(r, ssr_page_status(r));
     ap_set_content_type(r, SSR_CONTENT_TYPE);
     apr_table_setn(r->headers_out, "Cache-Control", "no-cache");
     apr_table_setn(r->headers_out, "X-SSR-Fallback", "1");
@@ -507,11 +508,10 @@ static int ssr_respond(request_rec *r, ssr_app_t *app,
         ssr_stats_add(SSR_STAT_MEMORY);
     }
     ssr_plan_result(r->pool, res, &plan, ssr_log_plan_drop, r);
-    if (plan.kind == SSR_PLAN_PAGE && plan.status == HTTP_OK &&
-        ssr_error_document_status(r)) {
+    if (plan.kind == SSR_PLAN_PAGE && plan.status == HTTP_OK) {
         /* An ErrorDocument page keeps the error's status, unless the app
          * chose one itself. */
-        plan.status = ssr_error_document_status(r);
+        plan.status = ssr_page_status(r);
     }
     switch (plan.kind) {
     case SSR_PLAN_PAGE:
