@@ -389,6 +389,9 @@ static void ssr_register_hooks(apr_pool_t *p)
      * every missing file to the template must not catch an asset the
      * archive still has. */
     ap_hook_fixups(ssr_assets_fixup, NULL, ssr_before_rewrite, APR_HOOK_FIRST);
+    /* After every other fixup (mod_rewrite's included), just before the
+     * file handler opens the file. */
+    ap_hook_fixups(ssr_assets_pin, NULL, NULL, APR_HOOK_REALLY_LAST);
     ap_hook_handler(ssr_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ssr_stats_register_hooks(p);
 }

@@ -10,6 +10,8 @@
  * the original's mtime, so Last-Modified and the default ETag are the
  * same as they were.
  */
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -412,34 +414,49 @@ int ssr_assets_keep(apr_pool_t *p, server_rec *s, const char *root,
 
 /* --- serving -------------------------------------------------------------- */
 
-int ssr_assets_fixup(request_rec *r)
+/* The path of r's file relative to the app's client directory (the
+ * template's directory), or NULL when r is no asset of an app. */
+static const char *ssr_assets_rel(request_rec *r, const ssr_dir_conf **confp,
+                                  const char **client_dir)
 {
     const ssr_dir_conf *conf = ap_get_module_config(r->per_dir_config,
                                                     &ssr_module);
-    const char *root, *tpl, *slash, *rel, *archived;
+    const char *tpl, *slash, *rel;
     apr_size_t dlen;
-    apr_finfo_t fi;
 
     if (conf == NULL || conf->engine != 1 || r->method_number != M_GET ||
-        r->finfo.filetype != APR_NOFILE || r->filename == NULL ||
-        !ssr_url_asset_like(r->filename) ||
-        (root = ssr_assets_root(r->pool, conf)) == NULL) {
-        return DECLINED;
+        r->filename == NULL || !ssr_url_asset_like(r->filename)) {
+        return NULL;
     }
     tpl = ssr_conf_template_path(r->pool, conf, ap_document_root(r));
     slash = strrchr(tpl, '/');
     dlen = slash ? (apr_size_t) (slash - tpl) : 0;
     if (dlen == 0 || strncmp(r->filename, tpl, dlen) != 0 ||
         r->filename[dlen] != '/') {
-        return DECLINED;
+        return NULL;
     }
     rel = r->filename + dlen + 1;
-    archived = apr_pstrcat(r->pool,
-                           ssr_assets_dir(r->pool, root,
-                                          apr_pstrmemdup(r->pool, tpl, dlen)),
+    if (strstr(rel, "/../") || strncmp(rel, "../", 3) == 0) {
+        return NULL;
+    }
+    *confp = conf;
+    *client_dir = apr_pstrmemdup(r->pool, tpl, dlen);
+    return rel;
+}
+
+/* Serves r from the archived copy of its file, if the archive has one. */
+static int ssr_assets_from_archive(request_rec *r, const ssr_dir_conf *conf,
+                                   const char *client_dir, const char *rel)
+{
+    const char *root = ssr_assets_root(r->pool, conf), *archived;
+    apr_finfo_t fi;
+
+    if (root == NULL) {
+        return DECLINED;
+    }
+    archived = apr_pstrcat(r->pool, ssr_assets_dir(r->pool, root, client_dir),
                            "/", rel, NULL);
-    if (strstr(rel, "/../") || strncmp(rel, "../", 3) == 0 ||
-        apr_stat(&fi, archived, APR_FINFO_MIN, r->pool) != APR_SUCCESS ||
+    if (apr_stat(&fi, archived, APR_FINFO_MIN, r->pool) != APR_SUCCESS ||
         fi.filetype != APR_REG) {
         return DECLINED;
     }
@@ -450,4 +467,48 @@ int ssr_assets_fixup(request_rec *r)
     r->canonical_filename = r->filename;
     r->finfo = fi;
     return OK;
+}
+
+int ssr_assets_fixup(request_rec *r)
+{
+    const ssr_dir_conf *conf;
+    const char *client_dir, *rel;
+
+    if (r->finfo.filetype != APR_NOFILE ||
+        (rel = ssr_assets_rel(r, &conf, &client_dir)) == NULL) {
+        return DECLINED;
+    }
+    return ssr_assets_from_archive(r, conf, client_dir, rel);
+}
+
+int ssr_assets_pin(request_rec *r)
+{
+    const ssr_dir_conf *conf;
+    const char *client_dir, *rel;
+    char *real;
+    apr_finfo_t fi;
+    apr_status_t rv;
+
+    if (r->finfo.filetype != APR_REG || r->handler != NULL ||
+        (rel = ssr_assets_rel(r, &conf, &client_dir)) == NULL) {
+        return DECLINED;
+    }
+    real = realpath(r->filename, NULL);
+    if (real == NULL) {
+        /* Gone since it was mapped: a release flipped away and deleted,
+         * or a build written in place. */
+        return ssr_assets_from_archive(r, conf, client_dir, rel);
+    }
+    if (strcmp(real, r->filename) != 0) {
+        rv = apr_stat(&fi, real, APR_FINFO_MIN, r->pool);
+        if (rv == APR_SUCCESS && fi.filetype == APR_REG) {
+            ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r,
+                          "%s pinned to %s", r->filename, real);
+            r->filename = apr_pstrdup(r->pool, real);
+            r->canonical_filename = r->filename;
+            r->finfo = fi;
+        }
+    }
+    free(real);
+    return DECLINED;
 }

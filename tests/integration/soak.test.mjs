@@ -6,6 +6,7 @@
 // version is `make soak` (bench/deploy-soak.mjs, docs/reliability.md).
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { MPM, startHttpd, makeTempDir, get } from './lib/httpd.mjs';
@@ -68,5 +69,47 @@ describe(`a build's assets are the ones archived (${MPM})`, () => {
       assert.equal(a.status, 200, h.explain(a, `${url} of build ${first}`));
       assert.equal(a.text, assetBody(url));
     }
+  });
+});
+
+// Apache's file handler opens the file its map step stat'ed: a `current`
+// symlink flipped between the two made the open fail, answered 403
+// (AH00132).  The module pins an asset to its real path before the open,
+// and serves one gone since the map step from the archive.  Here
+// `current` flips between two releases as fast as a shell can, while a
+// keep-alive client asks for an asset only the first release has.
+describe(`an asset asked for while the release symlink flips (${MPM})`, () => {
+  let h;
+  after(() => h?.stop());
+
+  it('is always answered 200 with its content', async () => {
+    const first = newBuildId();
+    const app = createApp(path.join(makeTempDir('mod_ssr-soak-'), 'app'), 'symlink', first, { keepReleases: 2 });
+    h = await startHttpd({ docroot: app.docroot, conf: soakConf(app, { extra: ['SSRReloadInterval 60s'] }) });
+    await h.waitForChildren();
+    const second = newBuildId();
+    app.deploy(second);
+    const url = `/assets/chunk-${first}.js`;
+    const flip = `const fs = require('fs'); const end = Date.now() + 3000; process.chdir(${JSON.stringify(app.root)});
+      while (Date.now() < end) for (const id of ${JSON.stringify([second, first])}) {
+        fs.rmSync('c.tmp', { force: true }); fs.symlinkSync('releases/' + id, 'c.tmp'); fs.renameSync('c.tmp', 'current');
+      }`;
+    const flipper = spawn(process.execPath, ['-e', flip], { stdio: 'ignore' });
+    const exited = new Promise((r) => flipper.on('exit', r));
+    const seen = {};
+    const end = Date.now() + 2500;
+    let n = 0;
+    await Promise.all(Array.from({ length: 6 }, async () => {
+      while (Date.now() < end) {
+        const a = await get(h, url, { headers: { Accept: '*/*' } });
+        const key = a.status === 200 && a.text !== assetBody(url) ? 'wrong body' : String(a.status);
+        seen[key] = (seen[key] ?? 0) + 1;
+        n++;
+      }
+    }));
+    await exited;
+    assert.ok(n >= 100, `only ${n} requests`);
+    assert.deepEqual(seen, { 200: n }, `answers: ${JSON.stringify(seen)}\n` +
+      h.errorLog().split('\n').filter((l) => l.includes('AH00132')).slice(0, 3).join('\n'));
   });
 });
