@@ -24,6 +24,12 @@ export interface ModSsrOptions {
    * warning. `false` turns the check off.
    */
   ssrRender?: string | false;
+  /**
+   * The build's id, stamped into the bundle, template and manifest (1 to 64
+   * of `A-Z a-z 0-9 _ .`; a deploy may use a commit hash). Default:
+   * $MOD_SSR_BUILD_ID, else a new id (time plus randomness).
+   */
+  buildId?: string;
   /** Time limit of the engine check, in ms. Default: 60000. */
   ssrRenderTimeout?: number;
   /**
@@ -90,6 +96,8 @@ export function findSsrPrerender(
 export function newBuildId(): string;
 
 /** The build id a bundle, template or SSR manifest text carries, or null. */
+/** The `buildId` option, else $MOD_SSR_BUILD_ID, else a new id; throws on a bad id. */
+export function chooseBuildId(option?: string, env?: Record<string, string | undefined>): string;
 export function buildIdOf(kind: 'bundle' | 'template' | 'manifest', text: string): string | null;
 
 /** Stamps one build id into a build's files (each replaced atomically); returns the id. */

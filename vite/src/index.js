@@ -272,6 +272,20 @@ export function newBuildId() {
   return `${Date.now().toString(36)}.${crypto.randomBytes(5).toString('hex')}`;
 }
 
+const BUILD_ID_RE = /^[A-Za-z0-9_.]{1,64}$/;
+
+/** The id a build gets: the `buildId` option, else $MOD_SSR_BUILD_ID (a
+ * deploy may name builds after a commit), else a new one.  Throws on an id
+ * mod_ssr would not accept. */
+export function chooseBuildId(option, env = process.env) {
+  const given = option ?? env.MOD_SSR_BUILD_ID;
+  if (given === undefined || given === '') return newBuildId();
+  if (typeof given !== 'string' || !BUILD_ID_RE.test(given)) {
+    throw new Error(`${PLUGIN}: build id ${JSON.stringify(given)}: use 1 to 64 of A-Z a-z 0-9 _ .`);
+  }
+  return given;
+}
+
 /** The id a file of a build carries, or null. */
 export function buildIdOf(kind, text) {
   if (kind === 'bundle') return BUNDLE_STAMP_RE.exec(text)?.[1] ?? null;
@@ -872,7 +886,7 @@ export default function modSsr(options = {}) {
       /* the client was built first: the build is complete.  A server-only
        * build (`vite build --ssr`) joins the client build beside it. */
       const clientId = !appMode && template ? buildIdOf('template', fs.readFileSync(template, 'utf8')) : null;
-      stampBuild({ bundle: bundleFile, template, manifest }, clientId || newBuildId());
+      stampBuild({ bundle: bundleFile, template, manifest }, clientId || chooseBuildId(options.buildId));
       touchBuildMarker(dir);
       if (watching) {
         if (prerenderPlan(options.prerender, root)) {

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as acorn from 'acorn';
 import { makeFixture, buildFixture, runInNode, locateSsrRender, runSsrRender } from '../testing/fixture.js';
-import { buildIdOf, stampBuild } from '../src/index.js';
+import { buildIdOf, chooseBuildId, stampBuild } from '../src/index.js';
 
 const ssrRender = locateSsrRender();
 let root;
@@ -70,6 +70,17 @@ test('stamping again replaces the stamps, keeping each file otherwise the same',
   assert.deepEqual(JSON.parse(fs.readFileSync(files.manifest, 'utf8')),
     { 'src/a.js': ['/assets/a.js'], 'mod_ssr-build': ['two.2'] });
   assert.deepEqual(fs.readdirSync(dir).sort(), ['b.js', 'i.html', 'm.json'], 'no temp file left');
+});
+
+test('a build id may be chosen (option, then MOD_SSR_BUILD_ID), and a bad one is refused', () => {
+  assert.equal(chooseBuildId('abc_1.2', {}), 'abc_1.2');
+  assert.equal(chooseBuildId(undefined, { MOD_SSR_BUILD_ID: 'deadbeef' }), 'deadbeef');
+  assert.equal(chooseBuildId('opt', { MOD_SSR_BUILD_ID: 'env' }), 'opt');
+  assert.match(chooseBuildId(undefined, {}), /^[0-9a-z]+\.[0-9a-f]{10}$/);
+  assert.match(chooseBuildId(undefined, { MOD_SSR_BUILD_ID: '' }), /^[0-9a-z]+\.[0-9a-f]{10}$/);
+  for (const bad of ['a b', 'a-b', 'x'.repeat(65), '<!--', 7]) {
+    assert.throws(() => chooseBuildId(bad, {}), /build id/);
+  }
 });
 
 test('the server bundle is ES5 (parses with acorn ecmaVersion 5)', () => {
