@@ -416,7 +416,8 @@ int ssr_assets_keep(apr_pool_t *p, server_rec *s, const char *root,
 
 /* The path of r's file relative to the app's client directory (the
  * template's directory), or NULL when r is no asset of an app. */
-static const char *ssr_assets_rel(request_rec *r, const ssr_dir_conf **confp,
+static const char *ssr_assets_rel(request_rec *r, const char *file,
+                                  const ssr_dir_conf **confp,
                                   const char **client_dir)
 {
     const ssr_dir_conf *conf = ap_get_module_config(r->per_dir_config,
@@ -425,17 +426,16 @@ static const char *ssr_assets_rel(request_rec *r, const ssr_dir_conf **confp,
     apr_size_t dlen;
 
     if (conf == NULL || conf->engine != 1 || r->method_number != M_GET ||
-        r->filename == NULL || !ssr_url_asset_like(r->filename)) {
+        file == NULL || !ssr_url_asset_like(file)) {
         return NULL;
     }
     tpl = ssr_conf_template_path(r->pool, conf, ap_document_root(r));
     slash = strrchr(tpl, '/');
     dlen = slash ? (apr_size_t) (slash - tpl) : 0;
-    if (dlen == 0 || strncmp(r->filename, tpl, dlen) != 0 ||
-        r->filename[dlen] != '/') {
+    if (dlen == 0 || strncmp(file, tpl, dlen) != 0 || file[dlen] != '/') {
         return NULL;
     }
-    rel = r->filename + dlen + 1;
+    rel = file + dlen + 1;
     if (strstr(rel, "/../") || strncmp(rel, "../", 3) == 0) {
         return NULL;
     }
@@ -472,13 +472,26 @@ static int ssr_assets_from_archive(request_rec *r, const ssr_dir_conf *conf,
 int ssr_assets_fixup(request_rec *r)
 {
     const ssr_dir_conf *conf;
-    const char *client_dir, *rel;
+    const char *client_dir, *rel, *file;
+    int rc;
 
-    if (r->finfo.filetype != APR_NOFILE ||
-        (rel = ssr_assets_rel(r, &conf, &client_dir)) == NULL) {
+    if (r->finfo.filetype != APR_NOFILE || r->filename == NULL) {
         return DECLINED;
     }
-    return ssr_assets_from_archive(r, conf, client_dir, rel);
+    /* A directory that is gone too (`vite build` empties assets/ with the
+     * rest) ends the map step there, the rest of the path left in
+     * path_info. */
+    file = r->path_info && *r->path_info
+         ? apr_pstrcat(r->pool, r->filename, r->path_info, NULL)
+         : r->filename;
+    if ((rel = ssr_assets_rel(r, file, &conf, &client_dir)) == NULL) {
+        return DECLINED;
+    }
+    rc = ssr_assets_from_archive(r, conf, client_dir, rel);
+    if (rc == OK) {
+        r->path_info = "";
+    }
+    return rc;
 }
 
 int ssr_assets_pin(request_rec *r)
@@ -490,7 +503,7 @@ int ssr_assets_pin(request_rec *r)
     apr_status_t rv;
 
     if (r->finfo.filetype != APR_REG || r->handler != NULL ||
-        (rel = ssr_assets_rel(r, &conf, &client_dir)) == NULL) {
+        (rel = ssr_assets_rel(r, r->filename, &conf, &client_dir)) == NULL) {
         return DECLINED;
     }
     real = realpath(r->filename, NULL);

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { MPM, startHttpd, makeTempDir, get } from './lib/httpd.mjs';
 import {
-  METHODS, createApp, newBuildId, soak, soakConf, failuresOf, assetBody, pageAssets,
+  METHODS, VITE_METHOD, viteAvailable, createApp, newBuildId, soak, soakConf, failuresOf, assetBody, pageAssets,
 } from './lib/soak.mjs';
 
 const SECONDS = Number(process.env.SSR_SOAK_SECONDS || 4);
@@ -72,6 +72,30 @@ describe(`a build's assets are the ones archived (${MPM})`, () => {
   });
 });
 
+// `vite build` empties the client directory, assets/ included: the map
+// step then ends at the missing directory, the file's name left in
+// path_info; the archive must still be found.
+describe(`an asset whose directory is gone (${MPM})`, () => {
+  let h;
+  after(() => h?.stop());
+
+  it('is served from the archive', async () => {
+    const first = newBuildId();
+    const app = createApp(path.join(makeTempDir('mod_ssr-soak-'), 'app'), 'rename', first);
+    h = await startHttpd({ docroot: app.docroot, conf: soakConf(app, { extra: ['SSRReloadInterval 60s'] }) });
+    await h.waitForChildren();
+    fs.rmSync(path.join(app.docroot, 'assets'), { recursive: true, force: true });
+    for (const n of [`app-${first}.js`, `style-${first}.css`]) {
+      const url = `/assets/${n}`;
+      const a = await get(h, url, { headers: { Accept: '*/*' } });
+      assert.equal(a.status, 200, h.explain(a, url));
+      assert.equal(a.text, assetBody(url));
+    }
+    const missing = await get(h, '/assets/never-built.js', { headers: { Accept: '*/*' } });
+    assert.equal(missing.status, 404, h.explain(missing));
+  });
+});
+
 // Apache's file handler opens the file its map step stat'ed: a `current`
 // symlink flipped between the two made the open fail, answered 403
 // (AH00132).  The module pins an asset to its real path before the open,
@@ -111,5 +135,31 @@ describe(`an asset asked for while the release symlink flips (${MPM})`, () => {
     assert.ok(n >= 100, `only ${n} requests`);
     assert.deepEqual(seen, { 200: n }, `answers: ${JSON.stringify(seen)}\n` +
       h.errorLog().split('\n').filter((l) => l.includes('AH00132')).slice(0, 3).join('\n'));
+  });
+});
+
+// The same check, with builds made by the real `vite build` (and the
+// plugin) straight into the directory httpd serves: Vite empties it, then
+// writes the assets, the template, the bundle; the plugin stamps the build
+// last.  Needs the plugin's dependencies (vite/node_modules).
+describe(`vite build in place under load (${MPM})`, {
+  skip: !viteAvailable() && !process.env.CI && 'vite/node_modules not installed (npm ci in vite/)',
+}, () => {
+  let h;
+  after(() => h?.stop());
+
+  it('every page whole, of one build, with all its assets', async () => {
+    const app = createApp(path.join(makeTempDir('mod_ssr-soak-'), 'app'), VITE_METHOD, newBuildId());
+    h = await startHttpd({ docroot: app.docroot, conf: soakConf(app) });
+    await h.waitForChildren();
+    // three builds, whatever time each takes on this machine
+    const r = await soak(h, app, { seconds: 600, clients: 3, deployEveryMs: 300, maxDeploys: 3 });
+    await h.stop();
+    assert.equal(r.deploys, 3);
+    assert.ok(r.stats.pages >= 50, `only ${r.stats.pages} pages`);
+    assert.ok(Object.keys(r.stats.builds).length >= 3, report(r, h));
+    assert.deepEqual(failuresOf(r), {
+      non200: 0, incomplete: 0, mixed: 0, assetFailures: 0, errors: 0, staticFailures: 0, crashed: 0,
+    }, report(r, h));
   });
 });
