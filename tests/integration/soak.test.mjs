@@ -6,12 +6,12 @@
 // version is `make soak` (bench/deploy-soak.mjs, docs/reliability.md).
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { MPM, startHttpd, makeTempDir, get } from './lib/httpd.mjs';
 import {
-  METHODS, VITE_METHOD, viteAvailable, createApp, newBuildId, soak, soakConf, failuresOf, assetBody, pageAssets,
+  METHODS, VITE_METHOD, SSR_RELEASE, viteAvailable, writeBuild, createApp, newBuildId, soak, soakConf, failuresOf, assetBody, pageAssets,
 } from './lib/soak.mjs';
 
 const SECONDS = Number(process.env.SSR_SOAK_SECONDS || 4);
@@ -163,3 +163,65 @@ describe(`vite build in place under load (${MPM})`, {
     }, report(r, h));
   });
 });
+
+// scripts/ssr-release, the one-line deploy of docs/reliability.md.
+describe(`ssr-release (${MPM})`, () => {
+  let h;
+  after(() => h?.stop());
+  const release = (dist, root, keep = '2') => spawnSync(SSR_RELEASE, [dist, root, keep], { encoding: 'utf8' });
+  const pageBuild = async () => {
+    const page = await get(h, '/');
+    assert.equal(page.status, 200, h.explain(page));
+    return /<main data-build="([\w.]+)">/.exec(page.text)?.[1];
+  };
+
+  it('puts builds in service, keeps the last ones, rolls back, refuses an incomplete build', async () => {
+    const top = makeTempDir('mod_ssr-release-');
+    const root = path.join(top, 'app');
+    const ids = [newBuildId(), newBuildId(), newBuildId()];
+    for (const id of ids) writeBuild(path.join(top, 'dist', id), id);
+    let r = release(path.join(top, 'dist', ids[0]), root);
+    assert.equal(r.status, 0, r.stderr);
+    fs.chmodSync(top, 0o755);
+    const app = { bundle: path.join(root, 'current', 'server', 'entry-server.js'),
+      manifest: path.join(root, 'current', 'client', '.vite', 'ssr-manifest.json') };
+    h = await startHttpd({ docroot: path.join(root, 'current', 'client'), conf: soakConf(app) });
+    await h.waitForChildren();
+    assert.equal(await pageBuild(), ids[0]);
+
+    for (const id of ids.slice(1)) {
+      r = release(path.join(top, 'dist', id), root);
+      assert.equal(r.status, 0, r.stderr);
+    }
+    assert.equal(fs.readlinkSync(path.join(root, 'current')), `releases/${ids[2]}`);
+    assert.deepEqual(fs.readdirSync(path.join(root, 'releases')).sort(), ids.slice(1).sort());
+    await waitUntil(async () => (await pageBuild()) === ids[2], 5000);
+
+    // a rollback: the dist of a release still there flips back to it
+    r = release(path.join(top, 'dist', ids[1]), root);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(fs.readlinkSync(path.join(root, 'current')), `releases/${ids[1]}`);
+    await waitUntil(async () => (await pageBuild()) === ids[1], 5000);
+
+    // a build whose template is of another build is refused; nothing moves
+    const bad = path.join(top, 'dist', 'bad');
+    writeBuild(bad, newBuildId());
+    fs.copyFileSync(path.join(top, 'dist', ids[0], 'client', 'index.html'), path.join(bad, 'client', 'index.html'));
+    r = release(bad, root);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /is not of build/);
+    r = release(path.join(top, 'nothing'), root);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /has no build id/);
+    assert.equal(fs.readlinkSync(path.join(root, 'current')), `releases/${ids[1]}`);
+    assert.equal(await pageBuild(), ids[1]);
+  });
+});
+
+async function waitUntil(pred, ms) {
+  const end = Date.now() + ms;
+  while (!(await pred())) {
+    assert.ok(Date.now() < end, 'timed out');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -30,6 +30,7 @@ export const VITE_METHOD = 'vite';
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const VITE_BIN = path.join(REPO, 'vite', 'node_modules', 'vite', 'bin', 'vite.js');
 const VITE_APP = path.join(REPO, 'tests', 'integration', 'fixtures', 'soak-vite');
+export const SSR_RELEASE = path.join(REPO, 'scripts', 'ssr-release');
 
 /** Can the `vite` method run here (the plugin's dependencies installed)? */
 export function viteAvailable() {
@@ -174,18 +175,17 @@ export function createApp(root, method, firstId, { padKb = 192, keepReleases = 2
   };
 
   const methods = {
-    // A new release directory, then one atomic rename of the `current`
+    // scripts/ssr-release, the documented deploy: the build copied to a
+    // new release directory, then one atomic rename of the `current`
     // symlink; releases older than the last keepReleases are deleted, and
     // their assets with them.
     symlink(id) {
-      writeBuild(path.join(releases, id), id, { padKb });
+      const from = path.join(staging, id);
+      writeBuild(from, id, { padKb });
+      const r = spawnSync(SSR_RELEASE, [from, root, String(keepReleases)], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`ssr-release failed (${r.status}): ${r.stderr}${r.error ?? ''}`);
+      fs.rmSync(from, { recursive: true, force: true });
       fs.chmodSync(releases, 0o755);
-      const tmp = path.join(root, `current.soak-${process.pid}`);
-      fs.rmSync(tmp, { force: true });
-      fs.symlinkSync(path.join('releases', id), tmp);
-      fs.renameSync(tmp, path.join(root, 'current'));
-      const old = app.ids.slice(0, Math.max(0, app.ids.length + 1 - keepReleases));
-      for (const o of old) fs.rmSync(path.join(releases, o), { recursive: true, force: true });
     },
     // Each file written beside the live one and renamed over it, in the
     // plugin's order; then the previous build's assets are deleted.
