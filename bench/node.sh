@@ -14,7 +14,7 @@
 #   - mod_ssr: httpd, event MPM, 1 process x 16 threads, SSRScope thread,
 #     with the dist/mod_ssr.conf vite-plugin-mod-ssr wrote; a second port of
 #     the same httpd puts mod_cache (mod_cache_socache, shmcb) in front of
-#     the same app, the page sent with Cache-Control: public, max-age=60.
+#     the same app, the page sent with Cache-Control: public, max-age=3600.
 # Both serve one copy of the app's dist/ on 127.0.0.1.  First GET / must give
 # the same bytes from Node, mod_ssr and mod_ssr's cache (a difference is
 # reported, not fatal).  Then a warm-up round (shorter), then BENCH_ROUNDS
@@ -54,6 +54,7 @@ overload=${BENCH_OVERLOAD_CONCURRENCY:-$((concurrency * 4))}
 rounds=${BENCH_ROUNDS:-3}
 cap=${BENCH_TIME_CAP:-20}
 workers=${BENCH_NODE_WORKERS:-1}
+cache_max_age=3600                      # longer than a run: see below
 port0=${BENCH_NODE_PORT:-18481}          # per app: node, httpd, httpd cached
 node=${NODE:-node}
 tick=$(getconf CLK_TCK)
@@ -247,7 +248,11 @@ for app in $apps; do
     # httpd with the plugin's dist/mod_ssr.conf, pointed at the copy; on a
     # second port the same app behind mod_cache.  The examples' render()
     # sets no headers, so the Cache-Control a cacheable page would carry
-    # (result.headers) is set by mod_headers, for this port only.
+    # (result.headers) is set by mod_headers, for this port only.  Its
+    # max-age outlasts the run: once an entry is stale, mod_cache_socache
+    # revalidates it, and httpd 2.4.71's then serves the page with an empty
+    # body (Content-Length: 0) until it expires again, as it does for a
+    # static file without mod_ssr loaded.
     sed "s|$dir/dist|$work/app|g" "$dir/dist/mod_ssr.conf" > "$work/mod_ssr.conf"
     {
         httpd_base_conf "$work" "$hport" "$modules" "$so"
@@ -264,7 +269,7 @@ LoadModule headers_module $modules/mod_headers.so
     CacheEnable socache /
     CacheSocache "shmcb:$work/cache(4194304)"
     CacheHeader on
-    Header set Cache-Control "public, max-age=60"
+    Header set Cache-Control "public, max-age=$cache_max_age"
 </VirtualHost>
 CONF
     } > "$work/httpd.conf"

@@ -135,8 +135,10 @@ L.push('- **mod_ssr**: httpd, event MPM, 1 process x 16 threads, `SSRScope threa
 L.push('  `dist/mod_ssr.conf` from vite-plugin-mod-ssr.');
 L.push('- **cached**: the same httpd on a second port with mod_cache + mod_cache_socache (shmcb) in');
 L.push('  front (`CacheQuickHandler on`, the default). The examples\' `render()` sets no headers, so');
-L.push('  for this port only `Header set Cache-Control "public, max-age=60"` (mod_headers) stands in');
-L.push('  for the `result.headers` a cacheable page would carry. Node\'s template server has no');
+L.push('  for this port only `Header set Cache-Control "public, max-age=3600"` (mod_headers) stands in');
+L.push('  for the `result.headers` a cacheable page would carry. The max-age outlasts the run: httpd');
+L.push('  2.4.71\'s mod_cache_socache serves an empty body after it revalidates a stale entry (a');
+L.push('  static file without mod_ssr too). Node\'s template server has no');
 L.push('  cache: the cached ratio compares with Node\'s rendered page, which is what Node serves');
 L.push('  for that URL.');
 L.push('- Phases, each with `ab -k` on 127.0.0.1: **page** (`/`, rendered), **overload** (`/`,');
