@@ -28,7 +28,7 @@
 # used (utime+stime+cutime+cstime from /proc/PID/stat, summed over the
 # process tree, after minus before) per request, and the tree's RSS and PSS
 # (/proc/PID/smaps_rollup) after it.  bench/report.mjs takes the medians and
-# writes bench/results.md (BENCH_OUT) and bench/results.tsv; gnuplot, if
+# writes bench/results.md (BENCH_NODE_OUT) and bench/results.tsv; gnuplot, if
 # installed (gnuplot-nox), draws bench/results.png from the latter.
 # Every load is bounded: ab -n count, -t cap (BENCH_TIME_CAP, 20 s).
 set -euo pipefail
@@ -39,7 +39,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=${BENCH_TOP:-$(cd "$here/.." && pwd)}
 build=${BENCH_BUILD:-$PWD}
-out=${BENCH_OUT:-$here/results.md}
+out=${BENCH_NODE_OUT:-$here/results.md}
 tsv=${BENCH_TSV:-${out%.md}.tsv}
 png=${BENCH_PNG:-${out%.md}.png}
 so=$build/apxs-build/.libs/mod_ssr.so
