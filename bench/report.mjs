@@ -1,0 +1,209 @@
+#!/usr/bin/env node
+/*
+ * report.mjs: turns the raw results of bench/node.sh (one line per app,
+ * server, phase and round) into bench/results.md (medians of the counted
+ * rounds, ratios mod_ssr / Node, every round in an appendix) and
+ * bench/results.tsv (the headline ratios per app, which bench/chart.gp
+ * draws).
+ *
+ *   node bench/report.mjs --raw RAW.tsv --apps APPS.tsv --md OUT.md
+ *       --tsv OUT.tsv [--png NAME] [--env TEXT] [--settings TEXT]
+ *
+ * Round 0 is the warm-up and is left out of the medians.
+ */
+import fs from 'node:fs';
+
+const opts = { raw: null, apps: null, md: null, tsv: null, png: 'results.png', env: '', settings: '' };
+const argv = process.argv.slice(2);
+for (let i = 0; i < argv.length; i += 2) {
+  const key = argv[i].replace(/^--/, '');
+  if (!(key in opts) || argv[i + 1] === undefined) {
+    console.error(`report: bad option ${argv[i]}`);
+    process.exit(2);
+  }
+  opts[key] = argv[i + 1];
+}
+if (!opts.raw || !opts.apps || !opts.md || !opts.tsv) {
+  console.error('usage: report.mjs --raw RAW.tsv --apps APPS.tsv --md OUT.md --tsv OUT.tsv');
+  process.exit(2);
+}
+
+function readTsv(file) {
+  const [head, ...lines] = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
+  const names = head.split('\t');
+  return lines.map((l) => {
+    const cells = l.split('\t');
+    const row = {};
+    names.forEach((n, i) => {
+      const v = cells[i];
+      row[n] = v !== '' && !Number.isNaN(Number(v)) ? Number(v) : v;
+    });
+    return row;
+  });
+}
+
+const raw = readTsv(opts.raw);
+const apps = readTsv(opts.apps);
+const metrics = ['rps', 'p50', 'p99', 'cpu_ms', 'rss_kb', 'pss_kb', 'non2xx', 'failed', 'requests', 'processes'];
+
+function median(values) {
+  const v = [...values].sort((a, b) => a - b);
+  if (v.length === 0) return NaN;
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+/* medians[app][server][phase][metric]; non-2xx also as a total */
+const med = {};
+for (const r of raw) {
+  if (r.round === 0) continue;
+  const m = (((med[r.app] ??= {})[r.server] ??= {})[r.phase] ??= { rounds: 0, non2xx_total: 0, failed_total: 0 });
+  for (const k of metrics) (m[`_${k}`] ??= []).push(r[k]);
+  m.rounds++;
+  m.non2xx_total += r.non2xx;
+  m.failed_total += r.failed;
+}
+for (const app of Object.values(med)) {
+  for (const server of Object.values(app)) {
+    for (const m of Object.values(server)) {
+      for (const k of metrics) {
+        m[k] = median(m[`_${k}`]);
+        delete m[`_${k}`];
+      }
+    }
+  }
+}
+
+const get = (app, server, phase) => med[app]?.[server]?.[phase];
+const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? a / b : NaN);
+const fx = (v) => (Number.isFinite(v) ? (v >= 10 ? `${v.toFixed(0)}x` : v >= 0.1 ? `${v.toFixed(2)}x` : `${v.toFixed(3)}x`) : '-');
+const f0 = (v) => (Number.isFinite(v) ? v.toFixed(0) : '-');
+const f2 = (v) => (Number.isFinite(v) ? v.toFixed(2) : '-');
+const f3 = (v) => (Number.isFinite(v) ? (v >= 1 ? v.toFixed(2) : v.toFixed(3)) : '-');
+const mb = (kb) => (Number.isFinite(kb) ? (kb / 1024).toFixed(1) : '-');
+
+/* The headline per app: mod_ssr / Node. The cached page is compared with
+ * Node's rendered page: the template's server has no cache, so that is
+ * what Node serves for the same URL. */
+const headline = apps.map((a) => {
+  const n = get(a.app, 'node', 'page') || {};
+  const s = get(a.app, 'mod_ssr', 'page') || {};
+  const c = get(a.app, 'mod_ssr', 'cached') || {};
+  const ns = get(a.app, 'node', 'static') || {};
+  const ss = get(a.app, 'mod_ssr', 'static') || {};
+  const no = get(a.app, 'node', 'overload') || {};
+  const so = get(a.app, 'mod_ssr', 'overload') || {};
+  return {
+    app: a.app,
+    page_rps: ratio(s.rps, n.rps),
+    cached_rps: ratio(c.rps, n.rps),
+    page_cpu: ratio(s.cpu_ms, n.cpu_ms),
+    page_rss: ratio(s.rss_kb, n.rss_kb),
+    page_pss: ratio(s.pss_kb, n.pss_kb),
+    page_p50: ratio(s.p50, n.p50),
+    page_p99: ratio(s.p99, n.p99),
+    overload_p99: ratio(so.p99, no.p99),
+    static_rps: ratio(ss.rps, ns.rps),
+    static_cpu: ratio(ss.cpu_ms, ns.cpu_ms),
+    node_page_rps: n.rps, mod_ssr_page_rps: s.rps, mod_ssr_cached_rps: c.rps,
+    node_cpu_ms: n.cpu_ms, mod_ssr_cpu_ms: s.cpu_ms,
+    node_rss_mb: n.rss_kb / 1024, mod_ssr_rss_mb: s.rss_kb / 1024,
+    identical: a.identical,
+  };
+});
+
+/* results.tsv: the chart's data (columns 2-5 drawn by chart.gp) */
+const tsvCols = ['app', 'page_rps', 'cached_rps', 'page_cpu', 'page_rss', 'page_pss', 'static_rps',
+  'page_p50', 'page_p99', 'overload_p99', 'node_page_rps', 'mod_ssr_page_rps', 'mod_ssr_cached_rps',
+  'node_cpu_ms', 'mod_ssr_cpu_ms', 'node_rss_mb', 'mod_ssr_rss_mb'];
+fs.writeFileSync(opts.tsv, [tsvCols.join('\t'),
+  ...headline.map((h) => tsvCols.map((k) => (typeof h[k] === 'number' ? (Number.isFinite(h[k]) ? +h[k].toPrecision(4) : 'NaN') : h[k])).join('\t'))]
+  .join('\n') + '\n');
+
+const L = [];
+L.push('# mod_ssr vs Node SSR, per framework');
+L.push('');
+L.push(`Generated by \`make bench-node\` (bench/node.sh): ${opts.env}.`);
+L.push('');
+L.push(`Settings: ${opts.settings}.`);
+L.push('');
+L.push('- **Node**: the production server of the standard Vite SSR template (`server.js` with');
+L.push('  `NODE_ENV=production`, as bench/node-server.mjs: `dist/client` static, no compression,');
+L.push('  `render(url, ssrManifest)` of the app\'s standard `vite build --ssr` bundle spliced into');
+L.push('  the template), one process as the template runs it.');
+L.push('- **mod_ssr**: httpd, event MPM, 1 process x 16 threads, `SSRScope thread`, the app\'s');
+L.push('  `dist/mod_ssr.conf` from vite-plugin-mod-ssr.');
+L.push('- **cached**: the same httpd on a second port with mod_cache + mod_cache_socache (shmcb) in');
+L.push('  front (`CacheQuickHandler on`, the default). The examples\' `render()` sets no headers, so');
+L.push('  for this port only `Header set Cache-Control "public, max-age=3600"` (mod_headers) stands in');
+L.push('  for the `result.headers` a cacheable page would carry. The max-age outlasts the run: httpd');
+L.push('  2.4.71\'s mod_cache_socache serves an empty body after it revalidates a stale entry (a');
+L.push('  static file without mod_ssr too). Node\'s template server has no');
+L.push('  cache: the cached ratio compares with Node\'s rendered page, which is what Node serves');
+L.push('  for that URL.');
+L.push('- Phases, each with `ab -k` on 127.0.0.1: **page** (`/`, rendered), **overload** (`/`,');
+L.push('  4x the concurrency; non-2xx answers counted, latencies over all answers), **cached**,');
+L.push('  **static** (the app\'s hashed CSS file). *non-2xx* and *closed* are totals over the counted');
+L.push('  rounds; *closed* is what ab counts as failed at overload: a keep-alive connection the server');
+L.push('  closed under a request ab had sent on it (the event MPM closes idle keep-alive connections');
+L.push('  when all its threads are busy), which ab then sends again on a new one.');
+L.push('- **CPU ms/req**: utime+stime (and that of reaped children) of all the server\'s processes');
+L.push('  (`/proc/PID/stat`), after the phase minus before, per request: steadier than req/s on a');
+L.push('  shared machine. **RSS/PSS**: summed over the server\'s processes');
+L.push('  (`/proc/PID/smaps_rollup`) after the phase. Medians of the counted rounds.');
+L.push('- Ratios are mod_ssr / Node: above 1x, mod_ssr serves more requests per second, or');
+L.push('  uses more CPU per request, more memory, or takes longer.');
+L.push('');
+L.push(`![mod_ssr / Node per framework](${opts.png})`);
+L.push('');
+L.push('## Headline: mod_ssr / Node');
+L.push('');
+L.push('| app | page req/s | page CPU ms/req | page p50 | page p99 | overload p99 | cached req/s (vs Node page) | static req/s | RSS | PSS | GET / identical |');
+L.push('|---|---|---|---|---|---|---|---|---|---|---|');
+for (const h of headline) {
+  L.push(`| ${h.app} | ${fx(h.page_rps)} | ${fx(h.page_cpu)} | ${fx(h.page_p50)} | ${fx(h.page_p99)} | ${fx(h.overload_p99)} | ` +
+    `${fx(h.cached_rps)} | ${fx(h.static_rps)} | ${fx(h.page_rss)} | ${fx(h.page_pss)} | ${h.identical} |`);
+}
+L.push('');
+L.push('RSS and PSS: after the page phase.');
+L.push('');
+L.push('## Per framework');
+const phases = ['page', 'overload', 'cached', 'static'];
+for (const a of apps) {
+  L.push('');
+  L.push(`### ${a.app}`);
+  L.push('');
+  L.push(`\`/\`: ${a.page_bytes} bytes, identical from Node and mod_ssr: ${a.identical}; ` +
+    `from mod_cache: ${a.cached_identical} (cache hit: ${a.cache_hit}). Static: \`/${a.asset}\`.`);
+  L.push('');
+  L.push('| phase | server | req/s | p50 ms | p99 ms | CPU ms/req | RSS MB | PSS MB | processes | non-2xx | closed |');
+  L.push('|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const p of phases) {
+    const n = get(a.app, 'node', p);
+    const s = get(a.app, 'mod_ssr', p);
+    const row = (name, m) => `| ${p} | ${name} | ${f0(m.rps)} | ${f2(m.p50)} | ${f2(m.p99)} | ${f3(m.cpu_ms)} | ` +
+      `${mb(m.rss_kb)} | ${mb(m.pss_kb)} | ${f0(m.processes)} | ${m.non2xx_total} | ${m.failed_total} |`;
+    if (n) L.push(row('node', n));
+    if (s) L.push(row('mod_ssr', s));
+    const base = p === 'cached' ? get(a.app, 'node', 'page') : n;
+    if (s && base) {
+      L.push(`| ${p} | mod_ssr / node${p === 'cached' ? ' page' : ''} | ${fx(ratio(s.rps, base.rps))} | ` +
+        `${fx(ratio(s.p50, base.p50))} | ${fx(ratio(s.p99, base.p99))} | ${fx(ratio(s.cpu_ms, base.cpu_ms))} | ` +
+        `${fx(ratio(s.rss_kb, base.rss_kb))} | ${fx(ratio(s.pss_kb, base.pss_kb))} | | | |`);
+    }
+  }
+}
+L.push('');
+L.push('## Every round');
+L.push('');
+L.push('<details><summary>Round 0 is the warm-up (not counted).</summary>');
+L.push('');
+L.push('| app | server | phase | round | requests | req/s | p50 ms | p99 ms | CPU ms/req | RSS MB | PSS MB | non-2xx | closed |');
+L.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+for (const r of raw) {
+  L.push(`| ${r.app} | ${r.server} | ${r.phase} | ${r.round} | ${r.requests} | ${f0(r.rps)} | ${f2(r.p50)} | ` +
+    `${f2(r.p99)} | ${f3(r.cpu_ms)} | ${mb(r.rss_kb)} | ${mb(r.pss_kb)} | ${r.non2xx} | ${r.failed} |`);
+}
+L.push('');
+L.push('</details>');
+fs.writeFileSync(opts.md, L.join('\n') + '\n');
