@@ -251,6 +251,9 @@ int ssr_cache_shared(request_rec *r, const ssr_dir_conf *conf)
                        ssr__private(r->pool, cc));
         return 0;
     }
+    /* A shared page was rendered without credentials: a request with
+     * them is rendered (and answered privately) rather than given it. */
+    ssr__vary(r, "Authorization");
     if (ssr_conf_cache_vary_cookie(conf)) {
         ssr__vary(r, "Cookie");
     }

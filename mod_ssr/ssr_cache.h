@@ -30,9 +30,9 @@ const char *ssr_cache_default_control(const ssr_dir_conf *conf, int status);
  * When a shared cache may serve the response without asking again (its
  * Cache-Control gives a lifetime and does not say private, no-cache or
  * no-store), makes it safe to share: private when the request carried
- * credentials or the response sets a cookie; else Vary on Cookie
- * (SSRCacheVaryCookie), on Accept when the Accept header chose to render,
- * and on the build.  1 when the response stays shared. */
+ * credentials or the response sets a cookie; else Vary on Authorization,
+ * on Cookie (SSRCacheVaryCookie), on Accept when the Accept header chose
+ * to render, and on the build.  1 when the response stays shared. */
 int ssr_cache_shared(request_rec *r, const ssr_dir_conf *conf);
 
 /* Is mod_cache about to store this response (its CACHE_SAVE filter is in

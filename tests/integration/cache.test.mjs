@@ -76,7 +76,7 @@ async function renders(h) {
 }
 
 // The config of a server whose pages go through mod_cache.
-function cacheConf(app, { provider = 'socache', dir, extra = '' } = {}) {
+function cacheConf(app, { provider = 'socache', quick = true, dir, extra = '' } = {}) {
   const L = [
     `LoadModule status_module "${MODULES_DIR}/mod_status.so"`,
     `LoadModule cache_module "${MODULES_DIR}/mod_cache.so"`,
@@ -97,6 +97,7 @@ function cacheConf(app, { provider = 'socache', dir, extra = '' } = {}) {
     );
   }
   L.push(
+    `CacheQuickHandler ${quick ? 'on' : 'off'}`,
     'CacheHeader on',
     'CacheLock on',
     `CacheLockPath "${path.join(app.dir, 'cache-lock')}"`,
@@ -122,8 +123,11 @@ function cachedApp(id) {
   return app;
 }
 
-for (const provider of ['socache', 'disk']) {
-  describe(`mod_cache (${provider}) in front of mod_ssr (${MPM})`, () => {
+// mod_cache answers from its quick handler by default, and as a handler
+// (after access checks) with CacheQuickHandler off.
+for (const [provider, quick] of [['socache', true], ['disk', true], ['socache', false]]) {
+  const how = quick ? provider : `${provider}, CacheQuickHandler off`;
+  describe(`mod_cache (${how}) in front of mod_ssr (${MPM})`, () => {
     let h;
     let app;
 
@@ -135,7 +139,7 @@ for (const provider of ['socache', 'disk']) {
         fs.mkdirSync(d);
         fs.chmodSync(d, 0o777);
       }
-      h = await startHttpd({ docroot: app.docroot, conf: cacheConf(app, { provider, dir }) });
+      h = await startHttpd({ docroot: app.docroot, conf: cacheConf(app, { provider, quick, dir }) });
     });
     after(() => h?.stop());
 
@@ -198,6 +202,7 @@ for (const provider of ['socache', 'disk']) {
       const a = await get(h, '/cookie', { headers: { Cookie: 'u=alice' } });
       assert.match(a.text, /cookie=u=alice/, h.explain(a));
       assert.match(a.get('vary') ?? '', /Cookie/, h.explain(a));
+      assert.match(a.get('vary') ?? '', /Authorization/, h.explain(a));
       const b = await get(h, '/cookie', { headers: { Cookie: 'u=bob' } });
       assert.match(b.text, /cookie=u=bob/, h.explain(b, "bob got alice's page"));
       const none = await get(h, '/cookie');
@@ -207,6 +212,8 @@ for (const provider of ['socache', 'disk']) {
     });
 
     it('a page rendered for credentials, or setting a cookie, is private', async () => {
+      // / is stored (the tests above): not for a request with credentials
+      assert.equal((await get(h, '/')).status, 200);
       let res = await get(h, '/', { headers: { Authorization: 'Basic YTpi' } });
       assert.equal(res.status, 200, h.explain(res));
       assert.match(res.get('cache-control') ?? '', /^private/, h.explain(res));
