@@ -232,7 +232,23 @@ static int ssr__accept_chose(const request_rec *r)
             *r->path_info != '\0');
 }
 
-int ssr_cache_shared(request_rec *r, const ssr_dir_conf *conf)
+/* Does the request's X-SSR-Build name the build? */
+static int ssr__build_in_request(request_rec *r, const char *build_id)
+{
+    const char *ids = apr_table_get(r->headers_in, SSR_CACHE_BUILD_HEADER);
+    apr_size_t n = strlen(build_id);
+    const char *p;
+
+    for (p = ids; p && (p = strstr(p, build_id)) != NULL; p += n) {
+        if ((p == ids || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' ')) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int ssr_cache_shared(request_rec *r, const ssr_dir_conf *conf,
+                     const char *build_id)
 {
     const char *cc = apr_table_getm(r->pool, r->headers_out, "Cache-Control");
 
@@ -262,6 +278,13 @@ int ssr_cache_shared(request_rec *r, const ssr_dir_conf *conf)
     }
     if (ssr__apps != NULL) {
         ssr__vary(r, SSR_CACHE_BUILD_HEADER);
+        if (!ssr__build_in_request(r, build_id)) {
+            /* Stored under this request's X-SSR-Build, the page would be
+             * another build's answer: the app is not one found at startup
+             * (SSREngine and SSRBundle from different sections), or a new
+             * build was loaded since the request began. */
+            r->no_cache = 1;
+        }
     }
     return 1;
 }

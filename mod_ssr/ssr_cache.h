@@ -32,8 +32,11 @@ const char *ssr_cache_default_control(const ssr_dir_conf *conf, int status);
  * no-store), makes it safe to share: private when the request carried
  * credentials or the response sets a cookie; else Vary on Authorization,
  * on Cookie (SSRCacheVaryCookie), on Accept when the Accept header chose
- * to render, and on the build.  1 when the response stays shared. */
-int ssr_cache_shared(request_rec *r, const ssr_dir_conf *conf);
+ * to render, and on the build.  build_id: the build that rendered it; when
+ * the request's X-SSR-Build does not name it, mod_cache is told not to
+ * store the response.  1 when the response stays shared. */
+int ssr_cache_shared(request_rec *r, const ssr_dir_conf *conf,
+                     const char *build_id);
 
 /* Is mod_cache about to store this response (its CACHE_SAVE filter is in
  * the chain)?  Then a page goes out whole even when the request's

@@ -328,7 +328,7 @@ static void ssr_set_status(request_rec *r, int status)
 }
 
 static void ssr_common_headers(request_rec *r, const ssr_dir_conf *conf,
-                               const ssr_plan_t *plan,
+                               const ssr_gen_t *gen, const ssr_plan_t *plan,
                                apr_interval_time_t elapsed)
 {
     int i;
@@ -341,7 +341,7 @@ static void ssr_common_headers(request_rec *r, const ssr_dir_conf *conf,
         apr_table_setn(r->headers_out, "Cache-Control",
                        ssr_cache_default_control(conf, plan->status));
     }
-    if (ssr_cache_shared(r, conf)) {
+    if (ssr_cache_shared(r, conf, gen->build_id)) {
         return;     /* a stored copy would replay this render's timing */
     }
     apr_table_add(r->headers_out, "Server-Timing",
@@ -369,7 +369,7 @@ static int ssr_send_page(request_rec *r, const ssr_dir_conf *conf,
                       ssr_body_write, &body);
     ssr_set_status(r, plan->status);
     ap_set_content_type(r, SSR_CONTENT_TYPE);
-    ssr_common_headers(r, conf, plan, res->elapsed);
+    ssr_common_headers(r, conf, gen, plan, res->elapsed);
     if (plan->status == HTTP_OK) {
         apr_table_setn(r->headers_out, "ETag",
                        apr_psprintf(r->pool, "\"ssr-%016" APR_UINT64_T_HEX_FMT "\"",
@@ -396,14 +396,14 @@ static int ssr_send_page(request_rec *r, const ssr_dir_conf *conf,
 }
 
 static int ssr_send_redirect(request_rec *r, const ssr_dir_conf *conf,
-                             const ssr_plan_t *plan,
+                             const ssr_gen_t *gen, const ssr_plan_t *plan,
                              apr_interval_time_t elapsed)
 {
     ssr_body body;
 
     ssr_body_init(r, &body);
     ssr_set_status(r, plan->status);
-    ssr_common_headers(r, conf, plan, elapsed);
+    ssr_common_headers(r, conf, gen, plan, elapsed);
     apr_table_setn(r->headers_out, "Location", plan->location);
     ap_set_content_length(r, 0);
     return ssr_send(r, &body);
@@ -532,7 +532,7 @@ static int ssr_respond(request_rec *r, ssr_app_t *app,
     case SSR_PLAN_PAGE:
         return ssr_send_page(r, conf, gen, &plan, res);
     case SSR_PLAN_REDIRECT:
-        return ssr_send_redirect(r, conf, &plan, res->elapsed);
+        return ssr_send_redirect(r, conf, gen, &plan, res->elapsed);
     case SSR_PLAN_STATUS:
         if (res->status == SSR_RENDER_TIMEOUT) {
             ssr_stats_add(SSR_STAT_TIMEOUTS);

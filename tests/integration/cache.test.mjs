@@ -76,7 +76,7 @@ async function renders(h) {
 }
 
 // The config of a server whose pages go through mod_cache.
-function cacheConf(app, { provider = 'socache', quick = true, dir, extra = '' } = {}) {
+function cacheConf(app, { provider = 'socache', quick = true, dir, extra = '', split = false } = {}) {
   const L = [
     `LoadModule status_module "${MODULES_DIR}/mod_status.so"`,
     `LoadModule cache_module "${MODULES_DIR}/mod_cache.so"`,
@@ -102,8 +102,12 @@ function cacheConf(app, { provider = 'socache', quick = true, dir, extra = '' } 
     'CacheLock on',
     `CacheLockPath "${path.join(app.dir, 'cache-lock')}"`,
     'CacheDisable /server-status',
-    'SSREngine On',
-    `SSRBundle "${app.bundle}"`,
+    // split: the app's directives in two sections, so that no section
+    // names the whole app
+    ...(split
+      ? [`<Directory "${app.docroot}">`, '  SSREngine On', '</Directory>',
+        '<Location />', `  SSRBundle "${app.bundle}"`, '</Location>']
+      : ['SSREngine On', `SSRBundle "${app.bundle}"`]),
     'SSRReloadInterval 0',
     '<Location /dflt>',
     '  SSRCacheControl "public, max-age=60"',
@@ -275,3 +279,30 @@ for (const [provider, quick] of [['socache', true], ['disk', true], ['socache', 
     });
   });
 }
+
+describe(`mod_cache and an app named across two sections (${MPM})`, () => {
+  let h;
+  let app;
+
+  before(async () => {
+    app = cachedApp('one');
+    const lock = path.join(app.dir, 'cache-lock');
+    fs.mkdirSync(lock);
+    fs.chmodSync(lock, 0o777);
+    h = await startHttpd({ docroot: app.docroot, conf: cacheConf(app, { split: true }) });
+  });
+  after(() => h?.stop());
+
+  it('its pages are not stored, so a deploy is never answered from the cache', async () => {
+    for (let i = 0; i < 3; i++) {
+      const res = await get(h, '/');
+      assert.equal(res.status, 200, h.explain(res));
+      assert.equal(stamp(res), 'one', h.explain(res));
+    }
+    deploy(app, 'two');
+    for (let i = 0; i < 5; i++) {
+      const res = await get(h, '/');
+      assert.equal(stamp(res), 'two', h.explain(res, `request ${i} after the deploy`));
+    }
+  });
+});
