@@ -188,7 +188,8 @@ for (const [provider, quick] of [['socache', true], ['disk', true], ['socache', 
       assert.equal(first.status, 200, h.explain(first));
       assert.ok(isCompletePage(first.text), h.explain(first));
       const n = await renders(h);
-      for (let round = 0; round < 3; round++) {
+      // mod_cache_socache lost the body at the first revalidation
+      for (let round = 0; round < 2; round++) {
         await sleep(2300);
         for (let i = 0; i < 3; i++) {
           const res = await get(h, '/short');
@@ -198,7 +199,7 @@ for (const [provider, quick] of [['socache', true], ['disk', true], ['socache', 
         }
       }
       const m = await renders(h);
-      assert.ok(m - n >= 1 && m - n <= 3 * (MPM === 'prefork' ? 2 : 1),
+      assert.ok(m - n >= 1 && m - n <= 2 * (MPM === 'prefork' ? 2 : 1),
         h.explain(null, `renders during revalidation: ${m - n}`));
     });
 
