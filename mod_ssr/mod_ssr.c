@@ -28,6 +28,7 @@
 #include "duktape.h"
 #include "ssr_assets.h"
 #include "ssr_build.h"
+#include "ssr_cache.h"
 #include "ssr_config.h"
 #include "ssr_engine.h"
 #include "ssr_parse.h"
@@ -174,6 +175,18 @@ static const char *ssr_set_asset_grace(cmd_parms *cmd, void *cfg,
     return why ? ssr_bad_value(cmd, arg, why) : NULL;
 }
 
+static const char *ssr_set_cache_control(cmd_parms *cmd, void *cfg,
+                                         const char *arg)
+{
+    if (*arg == '\0' || strpbrk(arg, "\r\n") != NULL) {
+        return ssr_bad_value(cmd, *arg ? arg : "\"\"",
+                             "must be a Cache-Control value, e.g. "
+                             "\"public, max-age=60\"");
+    }
+    SSR_CONF(cfg)->cache_control = arg;
+    return NULL;
+}
+
 static const char *ssr_set_env(cmd_parms *cmd, void *cfg, const char *name,
                                const char *value)
 {
@@ -198,6 +211,7 @@ static const char *ssr_set_env(cmd_parms *cmd, void *cfg, const char *name,
  * said here". */
 _Static_assert(sizeof(((ssr_dir_conf *) 0)->engine) == sizeof(int) &&
                sizeof(((ssr_dir_conf *) 0)->live_reload) == sizeof(int) &&
+               sizeof(((ssr_dir_conf *) 0)->cache_vary_cookie) == sizeof(int) &&
                SSR_UNSET != 0 && SSR_UNSET != 1,
                "flag fields must be ints whose unset value is not 0 or 1");
 
@@ -242,6 +256,13 @@ static const command_rec ssr_cmds[] = {
     AP_INIT_TAKE1("SSRLiveReloadPath", ssr_set_live_reload_path, NULL,
                   SSR_WHERE, "URL path of the dev-mode event stream (default: "
                   "the base + " SSR_LIVE_RELOAD_NAME ")"),
+    AP_INIT_TAKE1("SSRCacheControl", ssr_set_cache_control, NULL, SSR_WHERE,
+                  "Cache-Control of pages whose render sets none (default "
+                  "no-cache)"),
+    AP_INIT_FLAG("SSRCacheVaryCookie", ap_set_flag_slot,
+                 SSR_FIELD(cache_vary_cookie), SSR_WHERE,
+                 "Off when no page reads cookies: shared-cache pages then "
+                 "do not vary on Cookie"),
     { NULL }
 };
 
@@ -365,6 +386,7 @@ static int ssr_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     ssr_check_thread_stack(s);
     ssr_assets_post_config(ptemp, s);
     ssr_build_post_config(pconf, ptemp, s);
+    ssr_cache_post_config(pconf, ptemp, s);
     ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, APLOGNO(20001)
                  "mod_ssr %s ready (Duktape %ld.%ld.%ld)", SSR_VERSION,
                  (long) (DUK_VERSION / 10000), (long) (DUK_VERSION / 100 % 100),
@@ -394,6 +416,7 @@ static void ssr_register_hooks(apr_pool_t *p)
     ap_hook_fixups(ssr_assets_pin, NULL, NULL, APR_HOOK_REALLY_LAST);
     ap_hook_handler(ssr_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ssr_stats_register_hooks(p);
+    ssr_cache_register_hooks(p);
 }
 
 AP_DECLARE_MODULE(ssr) = {

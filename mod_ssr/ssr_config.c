@@ -36,6 +36,8 @@ void *ssr_conf_create(apr_pool_t *p, char *dir)
     c->live_reload_path = NULL;
     c->asset_archive = NULL;
     c->asset_grace = SSR_UNSET;
+    c->cache_control = NULL;
+    c->cache_vary_cookie = SSR_UNSET;
     return c;
 }
 
@@ -104,6 +106,8 @@ void *ssr_conf_merge(apr_pool_t *p, void *base_, void *add_)
     c->live_reload_path = MERGE_PTR(live_reload_path);
     c->asset_archive = MERGE_PTR(asset_archive);
     c->asset_grace = MERGE_INT(asset_grace);
+    c->cache_control = MERGE_PTR(cache_control);
+    c->cache_vary_cookie = MERGE_INT(cache_vary_cookie);
     return c;
 }
 
@@ -153,6 +157,17 @@ apr_interval_time_t ssr_conf_asset_grace(const ssr_dir_conf *c)
 {
     return c->asset_grace != SSR_UNSET ? c->asset_grace
                                        : SSR_DEFAULT_ASSET_GRACE;
+}
+
+const char *ssr_conf_cache_control(const ssr_dir_conf *c)
+{
+    return c->cache_control != NULL ? c->cache_control
+                                    : SSR_DEFAULT_CACHE_CONTROL;
+}
+
+int ssr_conf_cache_vary_cookie(const ssr_dir_conf *c)
+{
+    return c->cache_vary_cookie != 0;
 }
 
 int ssr_conf_live_reload(const ssr_dir_conf *c)

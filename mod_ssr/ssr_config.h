@@ -43,6 +43,8 @@ typedef struct {
     const char *asset_archive;           /* SSRAssetArchive: a path, or
                                           * ssr_archive_off */
     apr_interval_time_t asset_grace;     /* SSRAssetGrace */
+    const char *cache_control;           /* SSRCacheControl */
+    int cache_vary_cookie;               /* SSRCacheVaryCookie */
 } ssr_dir_conf;
 
 /* SSRAssetArchive off */
@@ -67,6 +69,10 @@ int ssr_conf_fallback(const ssr_dir_conf *c);
 const char *ssr_conf_base(const ssr_dir_conf *c);
 int ssr_conf_live_reload(const ssr_dir_conf *c);
 apr_interval_time_t ssr_conf_asset_grace(const ssr_dir_conf *c);
+/* SSRCacheControl, else "no-cache"; SSRCacheVaryCookie, else on. */
+#define SSR_DEFAULT_CACHE_CONTROL "no-cache"
+const char *ssr_conf_cache_control(const ssr_dir_conf *c);
+int ssr_conf_cache_vary_cookie(const ssr_dir_conf *c);
 
 /* The template a scope renders into: SSRTemplate, or index.html in the
  * DocumentRoot given (the request's, or a server's at startup). */

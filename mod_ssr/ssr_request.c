@@ -19,6 +19,7 @@
 #include <apr_strings.h>
 
 #include "ssr_build.h"
+#include "ssr_cache.h"
 #include "ssr_config.h"
 #include "ssr_conn.h"
 #include "ssr_dev.h"
@@ -207,7 +208,12 @@ static apr_array_header_t *ssr_request_headers(request_rec *r)
     int i;
 
     for (i = 0; i < in->nelts; i++) {
-        char *name = apr_pstrdup(r->pool, e[i].key);
+        char *name;
+
+        if (strcasecmp(e[i].key, SSR_CACHE_BUILD_HEADER) == 0) {
+            continue;   /* mod_ssr's own (ssr_cache.c), not the client's */
+        }
+        name = apr_pstrdup(r->pool, e[i].key);
         ap_str_tolower(name);
         apr_table_mergen(merged, name, e[i].val);
     }
@@ -321,7 +327,8 @@ static void ssr_set_status(request_rec *r, int status)
     }
 }
 
-static void ssr_common_headers(request_rec *r, const ssr_plan_t *plan,
+static void ssr_common_headers(request_rec *r, const ssr_dir_conf *conf,
+                               const ssr_gen_t *gen, const ssr_plan_t *plan,
                                apr_interval_time_t elapsed)
 {
     int i;
@@ -331,7 +338,11 @@ static void ssr_common_headers(request_rec *r, const ssr_plan_t *plan,
         apr_table_add(r->headers_out, kv->name, kv->value);
     }
     if (!plan->sets_cache_control) {
-        apr_table_setn(r->headers_out, "Cache-Control", "no-cache");
+        apr_table_setn(r->headers_out, "Cache-Control",
+                       ssr_cache_default_control(conf, plan->status));
+    }
+    if (ssr_cache_shared(r, conf, gen->build_id)) {
+        return;     /* a stored copy would replay this render's timing */
     }
     apr_table_add(r->headers_out, "Server-Timing",
                   apr_psprintf(r->pool, "ssr;dur=%.1f",
@@ -358,12 +369,15 @@ static int ssr_send_page(request_rec *r, const ssr_dir_conf *conf,
                       ssr_body_write, &body);
     ssr_set_status(r, plan->status);
     ap_set_content_type(r, SSR_CONTENT_TYPE);
-    ssr_common_headers(r, plan, res->elapsed);
+    ssr_common_headers(r, conf, gen, plan, res->elapsed);
     if (plan->status == HTTP_OK) {
         apr_table_setn(r->headers_out, "ETag",
                        apr_psprintf(r->pool, "\"ssr-%016" APR_UINT64_T_HEX_FMT "\"",
                                     body.hash));
         rc = ap_meets_conditions(r);
+        if (rc == HTTP_NOT_MODIFIED && ssr_cache_storing(r)) {
+            rc = OK;    /* mod_cache gets the whole page (ssr_cache.h) */
+        }
         if (rc == HTTP_NOT_MODIFIED) {
             apr_brigade_cleanup(body.bb);
             r->status = HTTP_NOT_MODIFIED;
@@ -381,14 +395,15 @@ static int ssr_send_page(request_rec *r, const ssr_dir_conf *conf,
     return ssr_send(r, &body);
 }
 
-static int ssr_send_redirect(request_rec *r, const ssr_plan_t *plan,
+static int ssr_send_redirect(request_rec *r, const ssr_dir_conf *conf,
+                             const ssr_gen_t *gen, const ssr_plan_t *plan,
                              apr_interval_time_t elapsed)
 {
     ssr_body body;
 
     ssr_body_init(r, &body);
     ssr_set_status(r, plan->status);
-    ssr_common_headers(r, plan, elapsed);
+    ssr_common_headers(r, conf, gen, plan, elapsed);
     apr_table_setn(r->headers_out, "Location", plan->location);
     ap_set_content_length(r, 0);
     return ssr_send(r, &body);
@@ -517,7 +532,7 @@ static int ssr_respond(request_rec *r, ssr_app_t *app,
     case SSR_PLAN_PAGE:
         return ssr_send_page(r, conf, gen, &plan, res);
     case SSR_PLAN_REDIRECT:
-        return ssr_send_redirect(r, &plan, res->elapsed);
+        return ssr_send_redirect(r, conf, gen, &plan, res->elapsed);
     case SSR_PLAN_STATUS:
         if (res->status == SSR_RENDER_TIMEOUT) {
             ssr_stats_add(SSR_STAT_TIMEOUTS);

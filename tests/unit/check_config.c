@@ -390,6 +390,32 @@ START_TEST(live_reload_path_follows_the_base)
 }
 END_TEST
 
+/* SSRCacheControl and SSRCacheVaryCookie: defaults, and an inner scope's
+ * Off or value wins over the outer one's. */
+START_TEST(cache_settings_merge)
+{
+    ssr_dir_conf *parent = ssr_conf_create(pool, NULL);
+    ssr_dir_conf *child = ssr_conf_create(pool, NULL);
+    ssr_dir_conf *m;
+
+    ck_assert_str_eq(ssr_conf_cache_control(parent), "no-cache");
+    ck_assert_int_eq(ssr_conf_cache_vary_cookie(parent), 1);
+    parent->cache_control = "public, max-age=60";
+    m = ssr_conf_merge(pool, parent, child);
+    ck_assert_str_eq(ssr_conf_cache_control(m), "public, max-age=60");
+    ck_assert_int_eq(ssr_conf_cache_vary_cookie(m), 1);
+    child->cache_control = "no-store";
+    child->cache_vary_cookie = 0;
+    m = ssr_conf_merge(pool, parent, child);
+    ck_assert_str_eq(ssr_conf_cache_control(m), "no-store");
+    ck_assert_int_eq(ssr_conf_cache_vary_cookie(m), 0);
+    parent->cache_vary_cookie = 0;
+    child->cache_vary_cookie = 1;
+    m = ssr_conf_merge(pool, parent, child);
+    ck_assert_int_eq(ssr_conf_cache_vary_cookie(m), 1);
+}
+END_TEST
+
 Suite *config_suite(void)
 {
     Suite *s = suite_create("config");
@@ -397,6 +423,7 @@ Suite *config_suite(void)
 
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, create_all_unset);
+    tcase_add_test(tc, cache_settings_merge);
     tcase_add_test(tc, create_distinct);
     tcase_add_test(tc, defaults);
     tcase_add_test(tc, getters_use_set_values);
