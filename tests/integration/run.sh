@@ -74,7 +74,7 @@ done
 # A bound on each MPM's run, so a hung server cannot hang `make check`.
 limit=
 if command -v timeout >/dev/null 2>&1; then
-  limit="timeout -k 10 170"
+  limit="timeout -k 10 600"
 fi
 
 # Every temp dir (configs, error logs, app copies) goes under one work dir,
