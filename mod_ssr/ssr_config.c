@@ -36,6 +36,8 @@ void *ssr_conf_create(apr_pool_t *p, char *dir)
     c->live_reload_path = NULL;
     c->asset_archive = NULL;
     c->asset_grace = SSR_UNSET;
+    c->heaps = SSR_UNSET;
+    c->queue_timeout = SSR_UNSET;
     return c;
 }
 
@@ -104,6 +106,8 @@ void *ssr_conf_merge(apr_pool_t *p, void *base_, void *add_)
     c->live_reload_path = MERGE_PTR(live_reload_path);
     c->asset_archive = MERGE_PTR(asset_archive);
     c->asset_grace = MERGE_INT(asset_grace);
+    c->heaps = MERGE_INT(heaps);
+    c->queue_timeout = MERGE_INT(queue_timeout);
     return c;
 }
 
@@ -125,7 +129,7 @@ int ssr_conf_max_renders(const ssr_dir_conf *c)
 
 int ssr_conf_scope(const ssr_dir_conf *c)
 {
-    return c->scope != SSR_UNSET ? c->scope : SSR_SCOPE_THREAD;
+    return c->scope != SSR_UNSET ? c->scope : SSR_SCOPE_POOL;
 }
 
 int ssr_conf_reload(const ssr_dir_conf *c)
@@ -153,6 +157,20 @@ apr_interval_time_t ssr_conf_asset_grace(const ssr_dir_conf *c)
 {
     return c->asset_grace != SSR_UNSET ? c->asset_grace
                                        : SSR_DEFAULT_ASSET_GRACE;
+}
+
+int ssr_conf_heaps(const ssr_dir_conf *c)
+{
+    return c->heaps != SSR_UNSET ? c->heaps : 0;
+}
+
+apr_interval_time_t ssr_conf_queue_timeout(const ssr_dir_conf *c)
+{
+    apr_interval_time_t q = c->queue_timeout != SSR_UNSET
+                            ? c->queue_timeout : SSR_DEFAULT_QUEUE_TIMEOUT;
+    apr_interval_time_t t = ssr_conf_timeout(c);
+
+    return q < t ? q : t;
 }
 
 int ssr_conf_live_reload(const ssr_dir_conf *c)
