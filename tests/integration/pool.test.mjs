@@ -11,7 +11,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import {
-  MPM, HOST, MODULES_DIR, startHttpd, prepareApp, ssrConf, get, sleep, replaceFile,
+  MPM, HOST, MODULES_DIR, startHttpd, prepareApp, ssrConf, get, sleep, replaceFile, configtest,
 } from './lib/httpd.mjs';
 
 const THREADED = MPM !== 'prefork';
@@ -227,5 +227,22 @@ describe(`heap pool: builds and bounds (${MPM})`, () => {
     s = await stats(h);
     assert.ok(s.SSRHeaps >= 1 && s.SSRHeaps <= 2, JSON.stringify(s));
     assert.equal(s.SSRHeapsBusy, 0, JSON.stringify(s));
+  });
+});
+
+describe(`heap pool directives (${MPM})`, () => {
+  it('SSRHeaps takes auto or 1..1024, SSRQueueTimeout a duration or 0, SSRScope pool|thread|request', async () => {
+    for (const ok of ['SSRHeaps auto', 'SSRHeaps 1', 'SSRHeaps 1024', 'SSRQueueTimeout 0',
+      'SSRQueueTimeout 250ms', 'SSRQueueTimeout 3', 'SSRScope pool', 'SSRScope thread', 'SSRScope request']) {
+      const r = await configtest(ok);
+      assert.equal(r.code, 0, `${ok} refused:\n${r.output}`);
+    }
+    for (const [bad, why] of [['SSRHeaps 0', /SSRHeaps 0: must be 'auto' or a number of heaps from 1 to 1024/],
+      ['SSRHeaps 1025', /SSRHeaps 1025: must be 'auto'/], ['SSRHeaps many', /SSRHeaps many:/],
+      ['SSRQueueTimeout banana', /SSRQueueTimeout banana:/], ['SSRScope process', /SSRScope process: must be 'pool', 'request' or 'thread'/]]) {
+      const r = await configtest(bad);
+      assert.notEqual(r.code, 0, `${bad} accepted`);
+      assert.match(r.output, why, r.output);
+    }
   });
 });
