@@ -31,6 +31,7 @@
 #include "ssr_cache.h"
 #include "ssr_config.h"
 #include "ssr_engine.h"
+#include "ssr_heaps.h"
 #include "ssr_parse.h"
 #include "ssr_request.h"
 #include "ssr_stats.h"
@@ -128,10 +129,45 @@ static const char *ssr_set_choice(cmd_parms *cmd, int *field, const char *arg,
 
 static const char *ssr_set_scope(cmd_parms *cmd, void *cfg, const char *arg)
 {
-    static const char *const words[] = { "thread", "request", NULL };
+    /* "thread" names the pool too: it was a heap per worker thread, and a
+     * configuration that says so keeps working (and gets fewer heaps). */
+    static const char *const words[] = { "pool", "request", "thread", NULL };
+    const char *err = ssr_set_choice(cmd, &SSR_CONF(cfg)->scope, arg, words,
+                                     "must be 'pool', 'request' or 'thread'");
 
-    return ssr_set_choice(cmd, &SSR_CONF(cfg)->scope, arg, words,
-                          "must be 'thread' or 'request'");
+    if (err == NULL && SSR_CONF(cfg)->scope == 2) {
+        SSR_CONF(cfg)->scope = SSR_SCOPE_POOL;
+    }
+    return err;
+}
+
+static const char *ssr_set_heaps(cmd_parms *cmd, void *cfg, const char *arg)
+{
+    int n;
+    const char *why;
+
+    if (strcasecmp(arg, "auto") == 0) {
+        SSR_CONF(cfg)->heaps = 0;
+        return NULL;
+    }
+    why = ssr_parse_count(arg, &n);
+    if (why == NULL && (n < 1 || n > SSR_MAX_HEAPS)) {
+        why = "must be 'auto' or a number of heaps from 1 to "
+              APR_STRINGIFY(SSR_MAX_HEAPS);
+    }
+    if (why) {
+        return ssr_bad_value(cmd, arg, why);
+    }
+    SSR_CONF(cfg)->heaps = n;
+    return NULL;
+}
+
+static const char *ssr_set_queue_timeout(cmd_parms *cmd, void *cfg,
+                                         const char *arg)
+{
+    const char *why = ssr_parse_interval(arg, &SSR_CONF(cfg)->queue_timeout);
+
+    return why ? ssr_bad_value(cmd, arg, why) : NULL;
 }
 
 static const char *ssr_set_reload(cmd_parms *cmd, void *cfg, const char *arg)
@@ -234,7 +270,14 @@ static const command_rec ssr_cmds[] = {
     AP_INIT_TAKE1("SSRMaxRenders", ssr_set_max_renders, NULL, SSR_WHERE,
                   "renders before a heap is recycled (0 = no limit)"),
     AP_INIT_TAKE1("SSRScope", ssr_set_scope, NULL, SSR_WHERE,
-                  "'thread' (a heap per worker thread) or 'request'"),
+                  "'pool' (heaps shared by the threads of a process; "
+                  "'thread' is the same) or 'request' (a heap per request)"),
+    AP_INIT_TAKE1("SSRHeaps", ssr_set_heaps, NULL, SSR_WHERE,
+                  "heaps per process and app (default auto: online CPUs, "
+                  "at most ThreadsPerChild)"),
+    AP_INIT_TAKE1("SSRQueueTimeout", ssr_set_queue_timeout, NULL, SSR_WHERE,
+                  "how long a request waits for a free heap before a 503, "
+                  "e.g. 2s or 500ms (at most SSRTimeout)"),
     AP_INIT_TAKE1("SSRReload", ssr_set_reload, NULL, SSR_WHERE,
                   "'stat' to notice new builds, or 'never'"),
     AP_INIT_TAKE1("SSRReloadInterval", ssr_set_reload_interval, NULL,
@@ -398,6 +441,7 @@ static void ssr_child_init(apr_pool_t *pchild, server_rec *s)
 {
     ssr_tcache_child_init(pchild, s);
     ssr_build_child_init(pchild, s);
+    ssr_heaps_child_init(pchild, s);
 }
 
 static const char *const ssr_before_rewrite[] = { "mod_rewrite.c", NULL };

@@ -38,6 +38,8 @@ void *ssr_conf_create(apr_pool_t *p, char *dir)
     c->asset_grace = SSR_UNSET;
     c->cache_control = NULL;
     c->cache_vary_cookie = SSR_UNSET;
+    c->heaps = SSR_UNSET;
+    c->queue_timeout = SSR_UNSET;
     return c;
 }
 
@@ -108,6 +110,8 @@ void *ssr_conf_merge(apr_pool_t *p, void *base_, void *add_)
     c->asset_grace = MERGE_INT(asset_grace);
     c->cache_control = MERGE_PTR(cache_control);
     c->cache_vary_cookie = MERGE_INT(cache_vary_cookie);
+    c->heaps = MERGE_INT(heaps);
+    c->queue_timeout = MERGE_INT(queue_timeout);
     return c;
 }
 
@@ -129,7 +133,7 @@ int ssr_conf_max_renders(const ssr_dir_conf *c)
 
 int ssr_conf_scope(const ssr_dir_conf *c)
 {
-    return c->scope != SSR_UNSET ? c->scope : SSR_SCOPE_THREAD;
+    return c->scope != SSR_UNSET ? c->scope : SSR_SCOPE_POOL;
 }
 
 int ssr_conf_reload(const ssr_dir_conf *c)
@@ -168,6 +172,20 @@ const char *ssr_conf_cache_control(const ssr_dir_conf *c)
 int ssr_conf_cache_vary_cookie(const ssr_dir_conf *c)
 {
     return c->cache_vary_cookie != 0;
+}
+
+int ssr_conf_heaps(const ssr_dir_conf *c)
+{
+    return c->heaps != SSR_UNSET ? c->heaps : 0;
+}
+
+apr_interval_time_t ssr_conf_queue_timeout(const ssr_dir_conf *c)
+{
+    apr_interval_time_t q = c->queue_timeout != SSR_UNSET
+                            ? c->queue_timeout : SSR_DEFAULT_QUEUE_TIMEOUT;
+    apr_interval_time_t t = ssr_conf_timeout(c);
+
+    return q < t ? q : t;
 }
 
 int ssr_conf_live_reload(const ssr_dir_conf *c)

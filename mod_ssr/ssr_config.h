@@ -20,7 +20,14 @@
 #define SSR_DEFAULT_RELOAD_INTERVAL apr_time_from_sec(1)
 #define SSR_DEFAULT_TEMPLATE "index.html"
 
-typedef enum { SSR_SCOPE_THREAD = 0, SSR_SCOPE_REQUEST = 1 } ssr_scope_e;
+/* SSRScope pool (the default; "thread" is kept as another name for it)
+ * or request. */
+typedef enum { SSR_SCOPE_POOL = 0, SSR_SCOPE_REQUEST = 1 } ssr_scope_e;
+#define SSR_SCOPE_THREAD SSR_SCOPE_POOL
+
+/* SSRQueueTimeout when unset: how long a request waits for a heap of its
+ * app's pool before it is answered 503 (never more than SSRTimeout). */
+#define SSR_DEFAULT_QUEUE_TIMEOUT apr_time_from_sec(2)
 typedef enum { SSR_RELOAD_STAT = 0, SSR_RELOAD_NEVER = 1 } ssr_reload_mode_e;
 typedef enum { SSR_FALLBACK_ERROR = 0, SSR_FALLBACK_CSR = 1 } ssr_fallback_e;
 
@@ -45,6 +52,8 @@ typedef struct {
     apr_interval_time_t asset_grace;     /* SSRAssetGrace */
     const char *cache_control;           /* SSRCacheControl */
     int cache_vary_cookie;               /* SSRCacheVaryCookie */
+    int heaps;                           /* SSRHeaps: 0 = auto */
+    apr_interval_time_t queue_timeout;   /* SSRQueueTimeout */
 } ssr_dir_conf;
 
 /* SSRAssetArchive off */
@@ -73,6 +82,12 @@ apr_interval_time_t ssr_conf_asset_grace(const ssr_dir_conf *c);
 #define SSR_DEFAULT_CACHE_CONTROL "no-cache"
 const char *ssr_conf_cache_control(const ssr_dir_conf *c);
 int ssr_conf_cache_vary_cookie(const ssr_dir_conf *c);
+/* SSRHeaps: the size of an app's heap pool per process; 0 = auto (the
+ * caller derives it from the CPUs and threads). */
+int ssr_conf_heaps(const ssr_dir_conf *c);
+/* SSRQueueTimeout, at most SSRTimeout: waiting longer for a heap than a
+ * render may take would only hold the client for a page that comes late. */
+apr_interval_time_t ssr_conf_queue_timeout(const ssr_dir_conf *c);
 
 /* The template a scope renders into: SSRTemplate, or index.html in the
  * DocumentRoot given (the request's, or a server's at startup). */

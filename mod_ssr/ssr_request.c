@@ -578,6 +578,21 @@ static int ssr_no_build(request_rec *r, ssr_app_t *app,
                               nl ? nl + 1 : "", ssr_app_bundle_path(app));
 }
 
+/* Every heap of the app was busy for SSRQueueTimeout (logged by
+ * ssr_heaps.c): the request is shed with a 503 the client may retry.
+ * Retry-After is in err_headers_out so that it goes out with the error
+ * page, ErrorDocument or not. */
+static int ssr_shed(request_rec *r, const ssr_dir_conf *conf)
+{
+    apr_time_t wait = ssr_conf_queue_timeout(conf);
+    long secs = (long) apr_time_sec(wait + apr_time_from_sec(1) - 1);
+
+    ssr_stats_add(SSR_STAT_SHED);
+    apr_table_setn(r->err_headers_out, "Retry-After",
+                   apr_ltoa(r->pool, secs < 1 ? 1 : secs));
+    return HTTP_SERVICE_UNAVAILABLE;
+}
+
 static int ssr_render(request_rec *r, const ssr_dir_conf *conf,
                       const char *template_path, const char *url)
 {
@@ -587,6 +602,7 @@ static int ssr_render(request_rec *r, const ssr_dir_conf *conf,
     ssr_conn_watch watch;
     ssr_render_req_t req;
     ssr_render_result_t res;
+    apr_status_t rv;
 
     ssr_conn_watch_init(r, &watch);
     if (ssr_conn_gone(&watch)) {
@@ -605,8 +621,18 @@ static int ssr_render(request_rec *r, const ssr_dir_conf *conf,
     if (gen == NULL) {
         return ssr_no_build(r, app, conf);
     }
-    lease = ssr_heap_lease(r, app, gen, conf);
-    if (lease == NULL) {
+    rv = ssr_heap_lease(r, app, gen, conf, &watch, &lease);
+    if (rv == APR_TIMEUP) {
+        return ssr_shed(r, conf);
+    }
+    if (rv == APR_ECONNABORTED) {
+        ssr_stats_add(SSR_STAT_NOT_STARTED);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, APLOGNO(20043)
+                      "client went away while %s waited for a heap; not "
+                      "rendered", ssr_original_url(r));
+        return DONE;
+    }
+    if (rv != APR_SUCCESS) {
         return ssr_render_failed(r, app, conf, gen,
                                  "no heap could be created");
     }

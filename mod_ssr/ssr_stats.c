@@ -19,7 +19,8 @@ static volatile apr_uint32_t *ssr_counters;
 /* Names as shown by server-status?auto (and, spaced, in the HTML page). */
 static const char *const ssr_stat_names[SSR_STAT_COUNT] = {
     "SSRRenders", "SSRFailures", "SSRTimeouts", "SSRMemoryLimited",
-    "SSRAborted", "SSRNotStarted", "SSRFallbacks"
+    "SSRAborted", "SSRNotStarted", "SSRFallbacks", "SSRShed",
+    "SSRHeapSlots", "SSRHeaps", "SSRHeapsBusy", "SSRHeapWaits"
 };
 
 apr_status_t ssr_stats_post_config(apr_pool_t *pconf, server_rec *s)
@@ -44,6 +45,14 @@ void ssr_stats_add(ssr_stat_e which)
 {
     if (ssr_counters) {
         apr_atomic_inc32(&ssr_counters[which]);
+    }
+}
+
+void ssr_stats_gauge(ssr_stat_e which, int delta)
+{
+    if (ssr_counters && delta != 0) {
+        /* unsigned wrap-around makes a negative delta a subtraction */
+        apr_atomic_add32(&ssr_counters[which], (apr_uint32_t) delta);
     }
 }
 

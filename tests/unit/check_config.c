@@ -68,6 +68,8 @@ START_TEST(create_all_unset)
     ck_assert_int_eq(c->reload_interval, SSR_UNSET);
     ck_assert_int_eq(c->fallback, SSR_UNSET);
     ck_assert_int_eq(c->live_reload, SSR_UNSET);
+    ck_assert_int_eq(c->heaps, SSR_UNSET);
+    ck_assert_int_eq(c->queue_timeout, SSR_UNSET);
     ck_assert_ptr_nonnull(c->env);
     ck_assert_int_eq(c->env->nelts, 0);
     ck_assert_int_eq(c->env->elt_size, sizeof(ssr_kv_t));
@@ -119,6 +121,34 @@ START_TEST(getters_use_set_values)
     ck_assert_int_eq(ssr_conf_reload_interval(c), apr_time_from_sec(30));
     ck_assert_int_eq(ssr_conf_fallback(c), SSR_FALLBACK_CSR);
     ck_assert_str_eq(ssr_conf_base(c), "/app/");
+}
+END_TEST
+
+/* SSRHeaps: 0 (auto) until set; SSRQueueTimeout: 2 s, or SSRTimeout when
+ * that is shorter, and never longer than SSRTimeout; both merge like the
+ * other directives. */
+START_TEST(heap_pool_settings)
+{
+    ssr_dir_conf *base = create(), *add = create(), *m;
+
+    ck_assert_int_eq(ssr_conf_scope(base), SSR_SCOPE_POOL);
+    ck_assert_int_eq(ssr_conf_heaps(base), 0);
+    ck_assert_int_eq(ssr_conf_queue_timeout(base), apr_time_from_sec(2));
+    base->timeout = apr_time_from_msec(800);
+    ck_assert_int_eq(ssr_conf_queue_timeout(base), apr_time_from_msec(800));
+    base->queue_timeout = apr_time_from_sec(30);
+    ck_assert_int_eq(ssr_conf_queue_timeout(base), apr_time_from_msec(800));
+    base->queue_timeout = 0;
+    ck_assert_int_eq(ssr_conf_queue_timeout(base), 0);
+    base->heaps = 3;
+    m = ssr_conf_merge(pool, base, add);
+    ck_assert_int_eq(ssr_conf_heaps(m), 3);
+    ck_assert_int_eq(ssr_conf_queue_timeout(m), 0);
+    add->heaps = 1;
+    add->queue_timeout = apr_time_from_msec(300);
+    m = ssr_conf_merge(pool, base, add);
+    ck_assert_int_eq(ssr_conf_heaps(m), 1);
+    ck_assert_int_eq(ssr_conf_queue_timeout(m), apr_time_from_msec(300));
 }
 END_TEST
 
@@ -427,6 +457,7 @@ Suite *config_suite(void)
     tcase_add_test(tc, create_distinct);
     tcase_add_test(tc, defaults);
     tcase_add_test(tc, getters_use_set_values);
+    tcase_add_test(tc, heap_pool_settings);
     tcase_add_test(tc, getters_zero_is_a_value);
     tcase_add_test(tc, merge_child_wins);
     tcase_add_test(tc, merge_parent_when_unset);
