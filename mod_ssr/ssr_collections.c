@@ -57,6 +57,7 @@
 #define SSR__K_IT_POS DUK_HIDDEN_SYMBOL("ssrItPos")
 #define SSR__K_IT_KIND DUK_HIDDEN_SYMBOL("ssrItKind")
 #define SSR__K_IT_PROTO DUK_HIDDEN_SYMBOL("ssrItProto")
+#define SSR__K_IT_LINKED DUK_HIDDEN_SYMBOL("ssrItLinked")
 #define SSR__K_WEAK DUK_HIDDEN_SYMBOL("ssrWeak")
 #define SSR__K_WEAK_N DUK_HIDDEN_SYMBOL("ssrWeakN")
 #define SSR__K_STRONG DUK_HIDDEN_SYMBOL("ssrStrong")
@@ -819,6 +820,30 @@ static duk_ret_t ssr__set_for_each(duk_context *ctx)
 
 /* --- iterators -------------------------------------------------------------- */
 
+/* [ ... iterProto ] -> [ ... iterProto ]: the Map and Set iterator
+ * prototypes inherit from %IteratorPrototype%, which is Iterator.prototype.
+ * Duktape has none; core-js makes one (the global Iterator) when a bundle
+ * uses iterator helpers (map, filter, toArray, ...), after the heap is set
+ * up: so the link is made the first time an iterator is made once it
+ * exists, and then these iterators have the helpers too. */
+static void ssr__iter_link(duk_context *ctx)
+{
+    duk_idx_t proto = duk_get_top_index(ctx);
+
+    if (duk_has_prop_string(ctx, proto, SSR__K_IT_LINKED)) {
+        return;
+    }
+    if (duk_get_global_string(ctx, "Iterator") && duk_is_function(ctx, -1)
+        && duk_get_prop_string(ctx, -1, "prototype") && duk_is_object(ctx, -1)
+        && !duk_strict_equals(ctx, -1, proto)) {
+        duk_dup(ctx, -1);
+        duk_set_prototype(ctx, proto);
+        duk_push_true(ctx);
+        duk_put_prop_string(ctx, proto, SSR__K_IT_LINKED);
+    }
+    duk_set_top(ctx, proto + 1);
+}
+
 /* A new iterator over `this`, of the given kind; its prototype is a hidden
  * property of the function called. */
 static duk_ret_t ssr__iter_make(duk_context *ctx, const char *brand, int kind,
@@ -828,6 +853,7 @@ static duk_ret_t ssr__iter_make(duk_context *ctx, const char *brand, int kind,
     duk_push_object(ctx);
     duk_push_current_function(ctx);
     duk_get_prop_string(ctx, -1, SSR__K_IT_PROTO);
+    ssr__iter_link(ctx);
     duk_set_prototype(ctx, -3);
     duk_pop(ctx);
     duk_dup(ctx, -2);
