@@ -130,7 +130,7 @@ static ssr__hdr *ssr__table_hdr(duk_context *ctx, duk_idx_t tab_idx)
 {
     ssr__hdr *h;
 
-    duk_get_prop_string(ctx, tab_idx, SSR__K_BUF);
+    duk_get_prop_literal(ctx, tab_idx, SSR__K_BUF);
     h = duk_get_buffer_data(ctx, -1, NULL);
     duk_pop(ctx);
     return h;
@@ -239,7 +239,7 @@ static void ssr__push_table(duk_context *ctx, uint32_t cap)
     memset(h, 0, sizeof(*h));
     h->cap = cap;
     memset(ssr__buckets(h), 0xFF, cap * sizeof(int32_t));
-    duk_put_prop_string(ctx, -2, SSR__K_BUF);
+    duk_put_prop_literal(ctx, -2, SSR__K_BUF);
 }
 
 static int32_t ssr__find(ssr__hdr *h, uint8_t t, uint64_t b, int32_t *prev)
@@ -260,13 +260,32 @@ static int ssr__is_map(const char *brand)
     return strcmp(brand, SSR__K_MAP) == 0;
 }
 
+/* Gets or puts the table under the brand's hidden key: literals, so that
+ * Duktape's literal cache saves interning the key on every call. */
+static duk_bool_t ssr__get_brand(duk_context *ctx, duk_idx_t idx,
+                                 const char *brand)
+{
+    return ssr__is_map(brand) ? duk_get_prop_literal(ctx, idx, SSR__K_MAP)
+                              : duk_get_prop_literal(ctx, idx, SSR__K_SET);
+}
+
+static void ssr__put_brand(duk_context *ctx, duk_idx_t idx, const char *brand)
+{
+    if (ssr__is_map(brand)) {
+        duk_put_prop_literal(ctx, idx, SSR__K_MAP);
+    }
+    else {
+        duk_put_prop_literal(ctx, idx, SSR__K_SET);
+    }
+}
+
 /* The table of the collection `this` (brand SSR__K_MAP or SSR__K_SET) is
  * pushed; returns its buffer. */
 static ssr__hdr *ssr__this_table(duk_context *ctx, const char *brand,
                                  const char *method)
 {
     duk_push_this(ctx);
-    if (!duk_is_object(ctx, -1) || !duk_get_prop_string(ctx, -1, brand)
+    if (!duk_is_object(ctx, -1) || !ssr__get_brand(ctx, -1, brand)
         || !duk_is_array(ctx, -1)) {
         (void) duk_type_error(ctx, "%s.prototype.%s called on an incompatible "
                               "receiver", ssr__is_map(brand) ? "Map" : "Set",
@@ -288,7 +307,7 @@ static ssr__hdr *ssr__grow(duk_context *ctx, duk_idx_t tab_idx)
     tab_idx = duk_normalize_index(ctx, tab_idx);
     h = ssr__table_hdr(ctx, tab_idx);
     cap = h->cap * 2;
-    duk_get_prop_string(ctx, tab_idx, SSR__K_BUF);
+    duk_get_prop_literal(ctx, tab_idx, SSR__K_BUF);
     h = duk_resize_buffer(ctx, -1, ssr__table_bytes(cap));
     duk_pop(ctx);
     /* The records move up by the size of the old bucket array. */
@@ -317,14 +336,14 @@ static void ssr__retire(duk_context *ctx, duk_idx_t tab_idx, uint32_t state)
 
     tab_idx = duk_normalize_index(ctx, tab_idx);
     duk_dup(ctx, -1);
-    duk_put_prop_string(ctx, tab_idx, SSR__K_NEXT);
+    duk_put_prop_literal(ctx, tab_idx, SSR__K_NEXT);
     duk_set_length(ctx, tab_idx, 0);
     h = ssr__table_hdr(ctx, tab_idx);
     h->state = state;
     if (state == SSR__CLEARED) {
         h->nremoved = 0;
     }
-    duk_get_prop_string(ctx, tab_idx, SSR__K_BUF);
+    duk_get_prop_literal(ctx, tab_idx, SSR__K_BUF);
     duk_resize_buffer(ctx, -1, sizeof(ssr__hdr) + h->nremoved * sizeof(int32_t));
     duk_pop(ctx);
 }
@@ -383,7 +402,7 @@ static void ssr__compact(duk_context *ctx, duk_idx_t coll_idx,
     nh->nlive = nh->nrec;
     ssr__retire(ctx, tab_idx, SSR__COMPACTED);
     duk_dup(ctx, new_idx);
-    duk_put_prop_string(ctx, coll_idx, brand);
+    ssr__put_brand(ctx, coll_idx, brand);
 }
 
 /* Adds or updates key (at key_idx) with value (at val_idx) in the
@@ -479,7 +498,7 @@ static int32_t ssr__cursor(duk_context *ctx, duk_idx_t tab_idx, uint32_t *pos)
             }
             *pos -= n;
         }
-        duk_get_prop_string(ctx, tab_idx, SSR__K_NEXT);
+        duk_get_prop_literal(ctx, tab_idx, SSR__K_NEXT);
         duk_replace(ctx, tab_idx);
     }
     recs = ssr__recs(h);
@@ -608,7 +627,7 @@ static duk_ret_t ssr__construct(duk_context *ctx, const char *brand,
     duk_push_this(ctx);
     this_idx = duk_get_top_index(ctx);
     ssr__push_table(ctx, SSR__MIN_CAP);
-    duk_put_prop_string(ctx, this_idx, brand);
+    ssr__put_brand(ctx, this_idx, brand);
     ssr__fill(ctx, this_idx, adder, pair);
     return 0;
 }
@@ -742,7 +761,7 @@ static duk_ret_t ssr__clear(duk_context *ctx, const char *brand)
     ssr__retire(ctx, -2, SSR__CLEARED);
     duk_push_this(ctx);
     duk_dup(ctx, -2);
-    duk_put_prop_string(ctx, -2, brand);
+    ssr__put_brand(ctx, -2, brand);
     return 0;
 }
 
@@ -830,7 +849,7 @@ static void ssr__iter_link(duk_context *ctx)
 {
     duk_idx_t proto = duk_get_top_index(ctx);
 
-    if (duk_has_prop_string(ctx, proto, SSR__K_IT_LINKED)) {
+    if (duk_has_prop_literal(ctx, proto, SSR__K_IT_LINKED)) {
         return;
     }
     if (duk_get_global_string(ctx, "Iterator") && duk_is_function(ctx, -1)
@@ -839,7 +858,7 @@ static void ssr__iter_link(duk_context *ctx)
         duk_dup(ctx, -1);
         duk_set_prototype(ctx, proto);
         duk_push_true(ctx);
-        duk_put_prop_string(ctx, proto, SSR__K_IT_LINKED);
+        duk_put_prop_literal(ctx, proto, SSR__K_IT_LINKED);
     }
     duk_set_top(ctx, proto + 1);
 }
@@ -852,16 +871,16 @@ static duk_ret_t ssr__iter_make(duk_context *ctx, const char *brand, int kind,
     (void) ssr__this_table(ctx, brand, method);
     duk_push_object(ctx);
     duk_push_current_function(ctx);
-    duk_get_prop_string(ctx, -1, SSR__K_IT_PROTO);
+    duk_get_prop_literal(ctx, -1, SSR__K_IT_PROTO);
     ssr__iter_link(ctx);
     duk_set_prototype(ctx, -3);
     duk_pop(ctx);
     duk_dup(ctx, -2);
-    duk_put_prop_string(ctx, -2, SSR__K_IT_TAB);
+    duk_put_prop_literal(ctx, -2, SSR__K_IT_TAB);
     duk_push_uint(ctx, 0);
-    duk_put_prop_string(ctx, -2, SSR__K_IT_POS);
+    duk_put_prop_literal(ctx, -2, SSR__K_IT_POS);
     duk_push_int(ctx, kind);
-    duk_put_prop_string(ctx, -2, SSR__K_IT_KIND);
+    duk_put_prop_literal(ctx, -2, SSR__K_IT_KIND);
     return 1;
 }
 
@@ -902,31 +921,31 @@ static duk_ret_t ssr__iter_next(duk_context *ctx)
     duk_push_this(ctx);
     this_idx = duk_get_top_index(ctx);
     if (!duk_is_object(ctx, this_idx)
-        || !duk_get_prop_string(ctx, this_idx, SSR__K_IT_KIND)) {
+        || !duk_get_prop_literal(ctx, this_idx, SSR__K_IT_KIND)) {
         return duk_type_error(ctx, "next method called on an incompatible "
                               "receiver");
     }
     kind = duk_get_int(ctx, -1);
-    duk_get_prop_string(ctx, this_idx, SSR__K_IT_TAB);
+    duk_get_prop_literal(ctx, this_idx, SSR__K_IT_TAB);
     tab_idx = duk_get_top_index(ctx);
     duk_push_object(ctx);
     if (duk_is_undefined(ctx, tab_idx)) {
         goto done;
     }
-    duk_get_prop_string(ctx, this_idx, SSR__K_IT_POS);
+    duk_get_prop_literal(ctx, this_idx, SSR__K_IT_POS);
     pos = (uint32_t) duk_get_uint(ctx, -1);
     duk_pop(ctx);
     i = ssr__cursor(ctx, tab_idx, &pos);
     if (i < 0) {
         /* Done for good, even if entries are added later. */
         duk_push_undefined(ctx);
-        duk_put_prop_string(ctx, this_idx, SSR__K_IT_TAB);
+        duk_put_prop_literal(ctx, this_idx, SSR__K_IT_TAB);
         goto done;
     }
     duk_dup(ctx, tab_idx);
-    duk_put_prop_string(ctx, this_idx, SSR__K_IT_TAB);
+    duk_put_prop_literal(ctx, this_idx, SSR__K_IT_TAB);
     duk_push_uint(ctx, pos + 1);
-    duk_put_prop_string(ctx, this_idx, SSR__K_IT_POS);
+    duk_put_prop_literal(ctx, this_idx, SSR__K_IT_POS);
     h = ssr__table_hdr(ctx, tab_idx);
     if (kind == SSR__IT_ENTRIES) {
         duk_push_array(ctx);
@@ -941,16 +960,16 @@ static duk_ret_t ssr__iter_next(duk_context *ctx)
         ssr__push_rec(ctx, tab_idx, &ssr__recs(h)[i], (uint32_t) i,
                       kind == SSR__IT_VALUES);
     }
-    duk_put_prop_string(ctx, -2, "value");
+    duk_put_prop_literal(ctx, -2, "value");
     duk_push_false(ctx);
-    duk_put_prop_string(ctx, -2, "done");
+    duk_put_prop_literal(ctx, -2, "done");
     return 1;
 
 done:
     duk_push_undefined(ctx);
-    duk_put_prop_string(ctx, -2, "value");
+    duk_put_prop_literal(ctx, -2, "value");
     duk_push_true(ctx);
-    duk_put_prop_string(ctx, -2, "done");
+    duk_put_prop_literal(ctx, -2, "done");
     return 1;
 }
 
@@ -968,7 +987,7 @@ static void ssr__weak_symbol(duk_context *ctx, const char *name,
 {
     duk_push_this(ctx);
     duk_push_current_function(ctx);
-    duk_get_prop_string(ctx, -1, SSR__K_WEAK);     /* the brand, from method */
+    duk_get_prop_literal(ctx, -1, SSR__K_WEAK);     /* the brand, from method */
     if (!duk_is_object(ctx, -3)
         || !duk_get_prop(ctx, -3)
         || !duk_is_string(ctx, -1)) {
@@ -985,31 +1004,28 @@ static void ssr__weak_symbol(duk_context *ctx, const char *name,
 static int ssr__weak_lookup(duk_context *ctx)
 {
     duk_idx_t sym_idx = duk_get_top_index(ctx);
-    int has_proto, on_proto;
+    duk_idx_t proto_idx = sym_idx + 1;
 
     if (!duk_is_object(ctx, 0)) {
         return 0;
     }
     duk_get_prototype(ctx, 0);
-    has_proto = duk_is_object(ctx, -1);
-    duk_pop(ctx);
-    if (has_proto) {
+    if (duk_is_object(ctx, proto_idx)) {
         duk_dup(ctx, sym_idx);
         if (!duk_get_prop(ctx, 0)) {
-            duk_pop(ctx);
+            duk_pop_2(ctx);
             return 0;
         }
         /* Found on the chain: the key's own, unless a prototype has it
          * too (a prototype that is itself a key). */
-        duk_get_prototype(ctx, 0);
         duk_dup(ctx, sym_idx);
-        on_proto = duk_has_prop(ctx, -2);
-        duk_pop(ctx);
-        if (!on_proto) {
+        if (!duk_has_prop(ctx, proto_idx)) {
+            duk_remove(ctx, proto_idx);
             goto found;
         }
         duk_pop(ctx);
     }
+    duk_pop(ctx);
     /* Ambiguous, or a key without a prototype, Proxy objects among them:
      * Duktape applies a Get of a hidden key on a Proxy to its target, but
      * defines the property on the Proxy itself, so only the own property
@@ -1055,12 +1071,12 @@ static duk_ret_t ssr__weak_ctor(duk_context *ctx, const char *name,
     /* A symbol of its own: "<name>:<serial>", the serial counted on the
      * constructor, so no two collections of one heap share one. */
     duk_push_current_function(ctx);
-    duk_get_prop_string(ctx, -1, SSR__K_WEAK_N);
+    duk_get_prop_literal(ctx, -1, SSR__K_WEAK_N);
     n = duk_get_number_default(ctx, -1, 0) + 1;
     duk_pop(ctx);
     duk_push_number(ctx, n);
-    duk_put_prop_string(ctx, -2, SSR__K_WEAK_N);
-    duk_get_prop_string(ctx, -1, SSR__K_WEAK);
+    duk_put_prop_literal(ctx, -2, SSR__K_WEAK_N);
+    duk_get_prop_literal(ctx, -1, SSR__K_WEAK);
     duk_push_sprintf(ctx, "\xFF" "ssr%s:%.0f", name, n);
     duk_put_prop(ctx, 1);
     duk_pop(ctx);
@@ -1235,7 +1251,7 @@ static void ssr__put_iter_method(duk_context *ctx, const char *name,
     m.fn = fn;
     ssr__push_method(ctx, &m);
     duk_dup(ctx, iter_proto);
-    duk_put_prop_string(ctx, -2, SSR__K_IT_PROTO);
+    duk_put_prop_literal(ctx, -2, SSR__K_IT_PROTO);
     ssr__put_hidden_value(ctx, name);
 }
 
@@ -1349,7 +1365,7 @@ static void ssr__put_weak_methods(duk_context *ctx, const ssr__method *m,
     for (; m->name; m++) {
         ssr__push_method(ctx, m);
         duk_push_string(ctx, brand);
-        duk_put_prop_string(ctx, -2, SSR__K_WEAK);
+        duk_put_prop_literal(ctx, -2, SSR__K_WEAK);
         ssr__put_hidden_value(ctx, m->name);
     }
 }
@@ -1361,7 +1377,7 @@ static void ssr__install_weak(duk_context *ctx, const char *name,
 
     ssr__push_ctor(ctx, name, ctor);
     duk_push_string(ctx, brand);
-    duk_put_prop_string(ctx, -3, SSR__K_WEAK);
+    duk_put_prop_literal(ctx, -3, SSR__K_WEAK);
     ssr__put_weak_methods(ctx, methods, brand);
     ssr__finish_ctor(ctx, name);
     duk_pop(ctx);
