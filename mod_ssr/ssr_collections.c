@@ -60,7 +60,9 @@
 #define SSR__K_IT_LINKED DUK_HIDDEN_SYMBOL("ssrItLinked")
 #define SSR__K_WEAK DUK_HIDDEN_SYMBOL("ssrWeak")
 #define SSR__K_WEAK_N DUK_HIDDEN_SYMBOL("ssrWeakN")
-#define SSR__K_STRONG DUK_HIDDEN_SYMBOL("ssrStrong")
+#define SSR__K_GEN DUK_HIDDEN_SYMBOL("ssrWeakGen")
+#define SSR__K_FIN DUK_HIDDEN_SYMBOL("ssrWeakFin")
+#define SSR__K_FREE DUK_HIDDEN_SYMBOL("ssrWeakFree")
 
 #define SSR__ITERATOR_SYMBOL DUK_WELLKNOWN_SYMBOL("Symbol.iterator")
 #define SSR__TAG_SYMBOL DUK_WELLKNOWN_SYMBOL("Symbol.toStringTag")
@@ -981,106 +983,186 @@ static duk_ret_t ssr__return_this(duk_context *ctx)
 
 /* --- WeakMap and WeakSet ----------------------------------------------------- */
 
-/* The hidden symbol of the weak collection `this` is pushed. */
-static void ssr__weak_symbol(duk_context *ctx, const char *name,
-                             const char *method)
+/* The state of the weak collection `this`: its two hidden keys (the value
+ * key and the generation key) pushed, and its generation. */
+typedef struct {
+    duk_idx_t val_key;
+    duk_idx_t gen_key;
+    double gen;
+} ssr__weak;
+
+static void ssr__weak_this(duk_context *ctx, const char *name,
+                           const char *method, ssr__weak *w)
 {
     duk_push_this(ctx);
     duk_push_current_function(ctx);
     duk_get_prop_literal(ctx, -1, SSR__K_WEAK);     /* the brand, from method */
     if (!duk_is_object(ctx, -3)
         || !duk_get_prop(ctx, -3)
-        || !duk_is_string(ctx, -1)) {
+        || !duk_is_array(ctx, -1)) {
         (void) duk_type_error(ctx, "%s.prototype.%s called on an "
                               "incompatible receiver", name, method);
     }
-    duk_remove(ctx, -2);
-    duk_remove(ctx, -2);
+    duk_get_prop_index(ctx, -1, 2);
+    w->gen = duk_get_number(ctx, -1);
+    duk_pop(ctx);
+    duk_get_prop_index(ctx, -1, 0);
+    duk_get_prop_index(ctx, -2, 1);
+    duk_remove(ctx, -3);
+    duk_remove(ctx, -3);
+    duk_remove(ctx, -3);
+    w->gen_key = duk_get_top_index(ctx);
+    w->val_key = w->gen_key - 1;
 }
 
-/* Looks the weak collection's symbol (top of stack) up on the key at
- * idx 0.  Returns 1 with the value pushed if the key is in the collection,
- * 0 with nothing pushed otherwise. */
-static int ssr__weak_lookup(duk_context *ctx)
+/* [ ... ] -> [ ... value ] the own property `key_idx` (a pushed hidden
+ * key) of the key at idx 0, or undefined: through a descriptor. */
+static void ssr__weak_own(duk_context *ctx, duk_idx_t key_idx)
 {
-    duk_idx_t sym_idx = duk_get_top_index(ctx);
-    duk_idx_t proto_idx = sym_idx + 1;
+    duk_dup(ctx, key_idx);
+    duk_get_prop_desc(ctx, 0, 0);
+    if (duk_is_object(ctx, -1)) {
+        duk_get_prop_literal(ctx, -1, "value");
+        duk_remove(ctx, -2);
+    }
+}
+
+/* Whether the key at idx 0 is in the weak collection w; with want_value,
+ * its value is pushed when it is (nothing is pushed otherwise).
+ *
+ * The key holds the collection's generation under the generation key and
+ * the value under the value key.  Keys are reused by later collections once
+ * one is collected, so a key may still carry a dead collection's entry:
+ * only the generation, unique to each collection, says it is ours. */
+static int ssr__weak_lookup(duk_context *ctx, const ssr__weak *w,
+                            int want_value)
+{
+    duk_idx_t proto_idx = duk_get_top(ctx);
+    int fast = 0, found;
 
     if (!duk_is_object(ctx, 0)) {
         return 0;
     }
     duk_get_prototype(ctx, 0);
     if (duk_is_object(ctx, proto_idx)) {
-        duk_dup(ctx, sym_idx);
-        if (!duk_get_prop(ctx, 0)) {
-            duk_pop_2(ctx);
+        duk_dup(ctx, w->gen_key);
+        duk_get_prop(ctx, 0);
+        found = duk_get_number_default(ctx, -1, 0) == w->gen;
+        duk_pop(ctx);
+        if (!found) {
+            duk_pop(ctx);
             return 0;
         }
-        /* Found on the chain: the key's own, unless a prototype has it
-         * too (a prototype that is itself a key). */
-        duk_dup(ctx, sym_idx);
-        if (!duk_has_prop(ctx, proto_idx)) {
-            duk_remove(ctx, proto_idx);
-            goto found;
-        }
-        duk_pop(ctx);
+        /* Found on the chain: the key's own, unless a prototype has the
+         * generation key too (a prototype that is itself a key). */
+        duk_dup(ctx, w->gen_key);
+        fast = !duk_has_prop(ctx, proto_idx);
     }
     duk_pop(ctx);
+    if (fast) {
+        if (want_value) {
+            duk_dup(ctx, w->val_key);
+            duk_get_prop(ctx, 0);
+        }
+        return 1;
+    }
     /* Ambiguous, or a key without a prototype, Proxy objects among them:
      * Duktape applies a Get of a hidden key on a Proxy to its target, but
      * defines the property on the Proxy itself, so only the own property
      * can be trusted.  (Slower: a descriptor object.) */
-    duk_dup(ctx, sym_idx);
-    duk_get_prop_desc(ctx, 0, 0);
-    if (!duk_is_object(ctx, -1)) {
-        duk_pop(ctx);
-        return 0;
+    ssr__weak_own(ctx, w->gen_key);
+    found = duk_get_number_default(ctx, -1, 0) == w->gen;
+    duk_pop(ctx);
+    if (found && want_value) {
+        ssr__weak_own(ctx, w->val_key);
     }
-    duk_get_prop_string(ctx, -1, "value");
-    duk_remove(ctx, -2);
-
-found:
-    if (duk_get_heapptr(ctx, -1) == duk_get_heapptr(ctx, sym_idx)) {
-        duk_pop(ctx);
-        return 0;               /* deleted: the tombstone */
-    }
-    return 1;
+    return found;
 }
 
-static void ssr__weak_define(duk_context *ctx, duk_idx_t val_idx)
+/* Defines the hidden key at key_idx on the key at idx 0 with the value on
+ * the top of the stack (popped). */
+static void ssr__weak_define(duk_context *ctx, duk_idx_t key_idx)
 {
-    duk_idx_t sym_idx = duk_get_top_index(ctx);
-
-    duk_dup(ctx, sym_idx);
-    duk_dup(ctx, val_idx);
+    duk_dup(ctx, key_idx);
+    duk_swap_top(ctx, -2);
     /* FORCE: also on frozen and non-extensible keys; no attributes, so a
      * frozen key still reads as frozen. */
     duk_def_prop(ctx, 0, DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_FORCE);
 }
 
+/* Each collection gets a "slot": a pair of hidden keys, "\xFFssr<name>:<n>"
+ * and the same with "g", and a generation no other collection of the heap
+ * has.  A collection's finalizer gives its slot back, so a heap that makes
+ * new WeakMaps for every render (Vue makes three) and uses long-lived
+ * objects as keys (component definitions) reuses a few slots on those
+ * objects instead of adding a property to them for every collection it
+ * ever made.  The state, [valueKey, generationKey, generation, slot], is a
+ * hidden property of the collection. */
 static duk_ret_t ssr__weak_ctor(duk_context *ctx, const char *name,
                                 const char *adder, int pair)
 {
-    double n;
+    double slot, gen;
+    duk_size_t n;
 
     if (!duk_is_constructor_call(ctx)) {
         return duk_type_error(ctx, "Constructor %s requires 'new'", name);
     }
     duk_set_top(ctx, 1);
-    duk_push_this(ctx);
-    /* A symbol of its own: "<name>:<serial>", the serial counted on the
-     * constructor, so no two collections of one heap share one. */
-    duk_push_current_function(ctx);
-    duk_get_prop_literal(ctx, -1, SSR__K_WEAK_N);
-    n = duk_get_number_default(ctx, -1, 0) + 1;
+    duk_push_this(ctx);                                 /* 1 */
+    duk_push_current_function(ctx);                     /* 2 */
+    duk_get_prop_literal(ctx, 2, SSR__K_FIN);           /* 3: finalizer */
+    duk_get_prop_literal(ctx, 3, SSR__K_FREE);          /* 4: free slots */
+    n = duk_get_length(ctx, 4);
+    if (n > 0) {
+        duk_get_prop_index(ctx, 4, (duk_uarridx_t) (n - 1));
+        slot = duk_get_number(ctx, -1);
+        duk_pop(ctx);
+        duk_set_length(ctx, 4, n - 1);
+    }
+    else {
+        duk_get_prop_literal(ctx, 3, SSR__K_WEAK_N);
+        slot = duk_get_number_default(ctx, -1, 0) + 1;
+        duk_pop(ctx);
+        duk_push_number(ctx, slot);
+        duk_put_prop_literal(ctx, 3, SSR__K_WEAK_N);
+    }
+    duk_get_prop_literal(ctx, 3, SSR__K_GEN);
+    gen = duk_get_number_default(ctx, -1, 0) + 1;
     duk_pop(ctx);
-    duk_push_number(ctx, n);
-    duk_put_prop_literal(ctx, -2, SSR__K_WEAK_N);
-    duk_get_prop_literal(ctx, -1, SSR__K_WEAK);
-    duk_push_sprintf(ctx, "\xFF" "ssr%s:%.0f", name, n);
+    duk_push_number(ctx, gen);
+    duk_put_prop_literal(ctx, 3, SSR__K_GEN);
+
+    duk_get_prop_literal(ctx, 2, SSR__K_WEAK);          /* 5: brand */
+    duk_push_array(ctx);                                /* 6: state */
+    duk_push_sprintf(ctx, "\xFF" "ssr%s:%.0f", name, slot);
+    duk_put_prop_index(ctx, 6, 0);
+    duk_push_sprintf(ctx, "\xFF" "ssr%s:%.0fg", name, slot);
+    duk_put_prop_index(ctx, 6, 1);
+    duk_push_number(ctx, gen);
+    duk_put_prop_index(ctx, 6, 2);
+    duk_push_number(ctx, slot);
+    duk_put_prop_index(ctx, 6, 3);
     duk_put_prop(ctx, 1);
-    duk_pop(ctx);
+    duk_dup(ctx, 3);
+    duk_set_finalizer(ctx, 1);
+    duk_set_top(ctx, 2);
     ssr__fill(ctx, 1, adder, pair);
+    return 0;
+}
+
+/* The finalizer of a weak collection: its slot is free again. */
+static duk_ret_t ssr__weak_finalize(duk_context *ctx)
+{
+    duk_set_top(ctx, 1);
+    duk_push_current_function(ctx);                     /* 1 */
+    duk_get_prop_literal(ctx, 1, SSR__K_WEAK);          /* 2: brand */
+    if (!duk_is_object(ctx, 0) || !duk_get_prop(ctx, 0)
+        || !duk_is_array(ctx, 2)) {
+        return 0;
+    }
+    duk_get_prop_literal(ctx, 1, SSR__K_FREE);          /* 3 */
+    duk_get_prop_index(ctx, 2, 3);
+    duk_put_prop_index(ctx, 3, (duk_uarridx_t) duk_get_length(ctx, 3));
     return 0;
 }
 
@@ -1096,16 +1178,20 @@ static duk_ret_t ssr__weakset_ctor(duk_context *ctx)
 
 static duk_ret_t ssr__weakmap_get(duk_context *ctx)
 {
+    ssr__weak w;
+
     duk_set_top(ctx, 1);
-    ssr__weak_symbol(ctx, "WeakMap", "get");
-    return ssr__weak_lookup(ctx) ? 1 : 0;
+    ssr__weak_this(ctx, "WeakMap", "get", &w);
+    return ssr__weak_lookup(ctx, &w, 1) ? 1 : 0;
 }
 
 static duk_ret_t ssr__weak_has(duk_context *ctx, const char *name)
 {
+    ssr__weak w;
+
     duk_set_top(ctx, 1);
-    ssr__weak_symbol(ctx, name, "has");
-    duk_push_boolean(ctx, ssr__weak_lookup(ctx));
+    ssr__weak_this(ctx, name, "has", &w);
+    duk_push_boolean(ctx, ssr__weak_lookup(ctx, &w, 0));
     return 1;
 }
 
@@ -1122,18 +1208,22 @@ static duk_ret_t ssr__weakset_has(duk_context *ctx)
 static duk_ret_t ssr__weak_set(duk_context *ctx, const char *name,
                                const char *method, int with_value)
 {
+    ssr__weak w;
+
     duk_set_top(ctx, 2);
-    if (!with_value) {
-        duk_push_true(ctx);
-        duk_replace(ctx, 1);
-    }
-    ssr__weak_symbol(ctx, name, method);
+    ssr__weak_this(ctx, name, method, &w);
     if (!duk_is_object(ctx, 0)) {
         return duk_type_error(ctx, "Invalid value used %s",
                               with_value ? "as weak map key"
                                          : "in weak set");
     }
-    ssr__weak_define(ctx, 1);
+    /* The value first: a key with our generation always has it. */
+    if (with_value) {
+        duk_dup(ctx, 1);
+        ssr__weak_define(ctx, w.val_key);
+    }
+    duk_push_number(ctx, w.gen);
+    ssr__weak_define(ctx, w.gen_key);
     duk_push_this(ctx);
     return 1;
 }
@@ -1148,32 +1238,37 @@ static duk_ret_t ssr__weakset_add(duk_context *ctx)
     return ssr__weak_set(ctx, "WeakSet", "add", 0);
 }
 
-static duk_ret_t ssr__weak_delete(duk_context *ctx, const char *name)
+static duk_ret_t ssr__weak_delete(duk_context *ctx, const char *name,
+                                  int with_value)
 {
-    duk_idx_t sym_idx;
+    ssr__weak w;
 
     duk_set_top(ctx, 1);
-    ssr__weak_symbol(ctx, name, "delete");
-    sym_idx = duk_get_top_index(ctx);
-    if (!ssr__weak_lookup(ctx)) {
+    ssr__weak_this(ctx, name, "delete", &w);
+    if (!ssr__weak_lookup(ctx, &w, 0)) {
         duk_push_false(ctx);
         return 1;
     }
-    duk_pop(ctx);
-    /* The property may be non-configurable: the tombstone instead. */
-    ssr__weak_define(ctx, sym_idx);
+    /* The properties may be non-configurable: overwritten, not removed;
+     * generation 0 is nobody's, and the value is let go. */
+    duk_push_number(ctx, 0);
+    ssr__weak_define(ctx, w.gen_key);
+    if (with_value) {
+        duk_push_undefined(ctx);
+        ssr__weak_define(ctx, w.val_key);
+    }
     duk_push_true(ctx);
     return 1;
 }
 
 static duk_ret_t ssr__weakmap_delete(duk_context *ctx)
 {
-    return ssr__weak_delete(ctx, "WeakMap");
+    return ssr__weak_delete(ctx, "WeakMap", 1);
 }
 
 static duk_ret_t ssr__weakset_delete(duk_context *ctx)
 {
-    return ssr__weak_delete(ctx, "WeakSet");
+    return ssr__weak_delete(ctx, "WeakSet", 0);
 }
 
 /* --- installing ------------------------------------------------------------- */
@@ -1378,6 +1473,13 @@ static void ssr__install_weak(duk_context *ctx, const char *name,
     ssr__push_ctor(ctx, name, ctor);
     duk_push_string(ctx, brand);
     duk_put_prop_literal(ctx, -3, SSR__K_WEAK);
+    /* The instances' finalizer, which keeps the free slots and counters. */
+    duk_push_c_function(ctx, ssr__weak_finalize, 2);
+    duk_push_string(ctx, brand);
+    duk_put_prop_literal(ctx, -2, SSR__K_WEAK);
+    duk_push_array(ctx);
+    duk_put_prop_literal(ctx, -2, SSR__K_FREE);
+    duk_put_prop_literal(ctx, -3, SSR__K_FIN);
     ssr__put_weak_methods(ctx, methods, brand);
     ssr__finish_ctor(ctx, name);
     duk_pop(ctx);

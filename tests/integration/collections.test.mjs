@@ -5,7 +5,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { MPM, startHttpd, prepareApp, ssrConf, get } from './lib/httpd.mjs';
 
@@ -62,5 +62,28 @@ describe(`collections (${MPM})`, () => {
       stdio: ['ignore', 'pipe', 'pipe'], timeout: 20_000,
     }).toString('utf8');
     assertSameLines(pre(out), expected, 'ssr-render');
+  });
+
+  it('a heap that makes new weak collections for every render does not grow', (t) => {
+    const cli = process.env.SSR_RENDER;
+    if (!cli || !fs.existsSync(cli)) {
+      t.skip('ssr-render not built (SSR_RENDER unset or missing)');
+      return;
+    }
+    const bundle = path.join(here, 'fixtures', 'collections', 'weak-churn.js');
+    const heapAfter = (n) => {
+      const r = spawnSync(cli, ['--repeat', String(n), '--bundle', bundle, '--template', app.template, '/'], {
+        encoding: 'utf8', timeout: 60_000,
+      });
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /<p>ok<\/p>/, r.stdout.slice(0, 2000));
+      const m = /heap_bytes=(\d+)/.exec(r.stderr);
+      assert.ok(m, r.stderr);
+      return Number(m[1]);
+    };
+    const few = heapAfter(20);
+    const many = heapAfter(400);
+    assert.ok(many - few < 64 * 1024,
+      `heap after 400 renders ${many} bytes, after 20 ${few}: grows with the collections made`);
   });
 });
