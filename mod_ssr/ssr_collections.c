@@ -30,18 +30,22 @@
  *
  * WeakMap and WeakSet
  * -------------------
- * Every WeakMap has a hidden symbol of its own; map.set(key, value) defines
- * that symbol on the key object with the value.  The value lives exactly
- * as long as the key and the map holds nothing, which is the weak
- * semantics with no table that grows.  The property is hidden: no
+ * map.set(key, value) defines two hidden properties on the key object: the
+ * value, and the map's generation (a number no other collection of the
+ * heap has).  The value lives exactly as long as the key and the map holds
+ * nothing, which is the weak semantics with no table that grows.  The
+ * hidden keys belong to a "slot" the map took when it was made; its
+ * finalizer gives the slot back, and the next collection reuses it, so
+ * long-lived keys carry a few slots' properties however many collections
+ * come and go (the generation tells a live entry from a dead map's).  No
  * enumeration, JSON, Object.keys/getOwnPropertyNames/getOwnPropertySymbols
- * or Proxy trap sees it.  It is defined with DUK_DEFPROP_FORCE and as
- * non-writable and non-configurable, so that it also works on frozen or
- * non-extensible keys and does not change what Object.isFrozen or
- * Object.isSealed say; deleting stores a tombstone (the map's own symbol,
- * which no script can hold) instead of removing the property.  Lookups
- * check that the property is the key's own and not inherited from a
- * prototype that is itself a key.
+ * or Proxy trap sees them.  They are defined with DUK_DEFPROP_FORCE and as
+ * non-writable and non-configurable, so that they also work on frozen or
+ * non-extensible keys and do not change what Object.isFrozen or
+ * Object.isSealed say; deleting overwrites them (generation 0, value
+ * undefined) instead of removing them.  Lookups check that the properties
+ * are the key's own and not inherited from a prototype that is itself a
+ * key.
  */
 #include <math.h>
 #include <stdint.h>
