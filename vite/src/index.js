@@ -86,6 +86,33 @@ const DUKTAPE_NATIVE = [
   'es.string.match', 'es.string.replace', 'es.string.search', 'es.string.split',
   /^es\.typed-array\.(?:int|uint|float)\d+(?:-clamped)?-array$/,
   'es.array-buffer.constructor',
+  /* Replaced by core-js only because Duktape does not look at @@match when
+   * the search string is a RegExp: a RegExp always throws the TypeError the
+   * specification wants, and one with Symbol.match set to false (the only
+   * case that differs) is not something a renderer does. Every other
+   * argument, position and coercion gives what Node gives. */
+  'es.string.starts-with', 'es.string.ends-with', 'es.string.includes',
+  /* A no-op here: Duktape's Object.prototype.toString honours
+   * Symbol.toStringTag, which is all core-js checks before replacing it. */
+  'es.object.to-string',
+  /* Kept from core-js on purpose (not listed): es.string.trim (Duktape also
+   * trims U+180E, which is no longer white space), es.object.assign
+   * (Duktape's skips symbol-keyed properties), es.array.sort (Duktape's is
+   * not stable), es.json.stringify (Duktape writes lone surrogates as they
+   * are, not as \u escapes): each can change a page's bytes. */
+];
+
+/* Built-ins mod_ssr's engine adds to Duktape in C (mod_ssr/ssr_collections.c),
+ * installed before the bundle runs: core-js's JavaScript versions cost about
+ * a fifth of a React or Vue render. Newer methods on them (Set union and
+ * friends, Map.prototype.getOrInsert, ...) still come from core-js, which
+ * adds them to the native prototypes. The DOM-collection iterators are
+ * for NodeList and friends, which do not exist on the server: they only
+ * pulled the collections' iteration support in. `polyfills: { trustNative:
+ * false }` bundles core-js's versions again. */
+const ENGINE_NATIVE = [
+  'es.map', 'es.set', 'es.weak-map', 'es.weak-set',
+  'web.dom-collections.iterator', 'web.dom-collections.for-each',
 ];
 
 /* Resolve conditions for packages in the server bundle: the worker/browser
@@ -559,7 +586,7 @@ export default function modSsr(options = {}) {
   const targets = options.targets || DEFAULT_TARGETS;
   const exclude = [
     ...HOST_PROVIDED,
-    ...(options.polyfills?.trustNative === false ? [] : DUKTAPE_NATIVE),
+    ...(options.polyfills?.trustNative === false ? [] : [...DUKTAPE_NATIVE, ...ENGINE_NATIVE]),
     ...(options.polyfills?.exclude || []),
   ];
   const include = options.polyfills?.include || [];

@@ -5,9 +5,9 @@
  * Promise, AbortController, process.env) lacks a few web APIs that server
  * renderers touch when their module is evaluated. Each shim is installed
  * only where the global is missing, so a host that has the real thing keeps
- * it. Built-ins that core-js covers (Map, Set, WeakMap, Array.from, URL,
- * structuredClone, ...) are not here: the build adds those from core-js,
- * only where the code uses them.
+ * it. Map, Set, WeakMap and WeakSet are the engine's own (C); built-ins
+ * that core-js covers (Array.from, URL, structuredClone, ...) are not here:
+ * the build adds those from core-js, only where the code uses them.
  *
  * Plain ES5: this file is not transpiled.
  */
