@@ -1158,8 +1158,12 @@ export default function modSsr(options = {}) {
         if (file.startsWith('\0') || !JS_LIKE.test(file)) return null;
         const result = transformNativeEscapes(code);
         if (!result) return null;
-        for (const why of result.skipped) {
-          this.info(`${display(file)}: ${why}: left as it is (no native escape)`);
+        /* a package's helper of another version (an app's own function of
+         * the same name is none of these) */
+        if (/[\\/]node_modules[\\/]/.test(file)) {
+          for (const why of result.skipped) {
+            this.info(`${display(file)}: ${why}: left as it is (no native escape)`);
+          }
         }
         if (result.changed.length === 0) return null;
         /* the helper's first line grows: lines keep their numbers */
