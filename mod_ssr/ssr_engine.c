@@ -25,6 +25,7 @@
 #include "duktape.h"
 #include "ssr_collections.h"
 #include "ssr_engine.h"
+#include "ssr_natives.h"
 #include "ssr_runtime_js.h"
 #include "ssr_text.h"
 
@@ -696,6 +697,7 @@ static duk_ret_t ssr__init_heap(duk_context *ctx, void *udata)
     const ssr_bundle_t *b = h->bundle;
 
     ssr_collections_install(ctx);
+    ssr_natives_register(ctx);
     duk_push_heap_stash(ctx);
 
     ssr__push_bytecode(ctx, b->runtime_bc, b->runtime_bc_len);

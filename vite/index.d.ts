@@ -46,6 +46,13 @@ export interface ModSsrOptions {
    * with a warning. `false`: never prerender.
    */
   ssrPrerender?: string | false;
+  /**
+   * Make the HTML escape helpers of the renderers mod_ssr knows (React,
+   * Vue, Preact, Svelte, Solid) call the engine's native escape for
+   * strings; same output, faster renders (docs/performance.md).
+   * Default: true.
+   */
+  nativeEscape?: boolean;
   /** Time limit of the prerender, in ms. Default: 300000. */
   prerenderTimeout?: number;
   /**

@@ -15,5 +15,6 @@ Suite *engine_suite(void);
 Suite *ratelimit_suite(void);
 Suite *url_suite(void);
 Suite *text_suite(void);
+Suite *natives_suite(void);
 
 #endif /* CHECK_SUITES_H */

@@ -41,6 +41,7 @@ import { fileURLToPath } from 'node:url';
 import babel from '@babel/core';
 import presetEnv from '@babel/preset-env';
 import * as acorn from 'acorn';
+import { transformNativeEscapes } from './native-escape.js';
 
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -1182,7 +1183,37 @@ export default function modSsr(options = {}) {
     }
   }
 
-  return [configPlugin, serverPlugin];
+  /* The HTML escape helpers of known renderers call mod_ssr's native escape
+   * (native-escape.js); `nativeEscape: false` keeps them as they are. Before
+   * any other transform: the helpers are matched on their published source. */
+  const nativeEscapePlugin = {
+    name: `${PLUGIN}:native-escape`,
+    applyToEnvironment(environment) {
+      return options.nativeEscape !== false &&
+        environment.name === 'ssr' && environment.config.command === 'build';
+    },
+    transform: {
+      order: 'pre',
+      handler(code, id) {
+        const file = cleanId(id);
+        if (file.startsWith('\0') || !JS_LIKE.test(file)) return null;
+        const result = transformNativeEscapes(code);
+        if (!result) return null;
+        /* a package's helper of another version (an app's own function of
+         * the same name is none of these) */
+        if (/[\\/]node_modules[\\/]/.test(file)) {
+          for (const why of result.skipped) {
+            this.info(`${display(file)}: ${why}: left as it is (no native escape)`);
+          }
+        }
+        if (result.changed.length === 0) return null;
+        /* the helper's first line grows: lines keep their numbers */
+        return { code: result.code, map: null };
+      },
+    },
+  };
+
+  return [configPlugin, nativeEscapePlugin, serverPlugin];
 }
 
 export { modSsr };
