@@ -11,7 +11,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import {
-  MPM, HOST, MODULES_DIR, startHttpd, prepareApp, ssrConf, get, sleep, replaceFile, configtest,
+  MPM, HOST, MODULES_DIR, startHttpd, prepareApp, ssrConf, get, sleep, replaceFile, configtest, fixture,
 } from './lib/httpd.mjs';
 
 const THREADED = MPM !== 'prefork';
@@ -202,7 +202,8 @@ describe(`heap pool: builds and bounds (${MPM})`, () => {
     assert.equal(s.SSRHeapSlots, 2, JSON.stringify(s));
     assert.ok(s.SSRHeaps >= 1 && s.SSRHeaps <= 2, JSON.stringify(s));
 
-    replaceFile(app.bundle, { from: 'pool/server/entry-server-two.js' });
+    // build two: the same app, saying it is build two
+    replaceFile(app.bundle, String(fixture('pool/server/entry-server.js')).replace("var BUILD = 'one';", "var BUILD = 'two';"));
     const end = Date.now() + 10_000;
     for (;;) {
       const p = pageOf(h, await get(h, '/fast'));
