@@ -214,7 +214,8 @@ describe(`ssr-release (${MPM})`, () => {
     assert.equal(r.status, 2);
     assert.match(r.stderr, /has no build id/);
     assert.equal(fs.readlinkSync(path.join(root, 'current')), `releases/${ids[1]}`);
-    assert.equal(await pageBuild(), ids[1]);
+    // (every process: a prefork child may take its next reload check first)
+    await waitUntil(async () => (await pageBuild()) === ids[1], 5000);
   });
 });
 
