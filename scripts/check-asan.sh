@@ -59,6 +59,11 @@ start=$(date +%s)
 echo "check-asan: sources -> $src"
 $MAKE distdir distdir="$src" >"$SSR_ASAN_DIR/distdir.log" 2>&1 \
     || { cat "$SSR_ASAN_DIR/distdir.log"; fail "make distdir failed"; }
+# The Vite plugin (and its node_modules) is not distributed with the
+# module; the deploy tests that run the real `vite build` use the tree's.
+if [ -d "$SSR_TOP_SRCDIR/vite" ] && [ ! -e "$src/vite" ]; then
+    ln -s "$SSR_TOP_SRCDIR/vite" "$src/vite"
+fi
 
 cd "$obj" || fail "cannot cd to $obj"
 # Reconfigure when the flags or tools changed (a stamp of the options).
