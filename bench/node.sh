@@ -11,10 +11,11 @@
 #     bench/node-build.mjs as examples/compare.mjs does and spliced into the
 #     template with template.replace), one process as the template runs it
 #     (BENCH_NODE_WORKERS=N: a node:cluster of N workers instead);
-#   - mod_ssr: httpd, event MPM, 1 process x 16 threads, SSRScope thread,
+#   - mod_ssr: httpd, event MPM, 1 process x 16 threads, the default heap pool,
 #     with the dist/mod_ssr.conf vite-plugin-mod-ssr wrote; a second port of
 #     the same httpd puts mod_cache (mod_cache_socache, shmcb) in front of
-#     the same app, the page sent with Cache-Control: public, max-age=3600.
+#     the same app, the page sent with Cache-Control: public, max-age=3600
+#     (SSRCacheControl).
 # Both serve one copy of the app's dist/ on 127.0.0.1.  First GET / must give
 # the same bytes from Node, mod_ssr and mod_ssr's cache (a difference is
 # reported, not fatal).  Then a warm-up round (shorter), then BENCH_ROUNDS
@@ -62,7 +63,7 @@ tick=$(getconf CLK_TCK)
 [ -f "$so" ] || { echo "bench-node: build first (make)" >&2; exit 1; }
 command -v ab >/dev/null || { echo "bench-node: ab not found (apache2-utils)" >&2; exit 1; }
 command -v "$node" >/dev/null || { echo "bench-node: node not found" >&2; exit 1; }
-for m in mod_cache mod_cache_socache mod_socache_shmcb mod_headers; do
+for m in mod_cache mod_cache_socache mod_socache_shmcb; do
     [ -f "$modules/$m.so" ] || { echo "bench-node: $modules/$m.so not found" >&2; exit 1; }
 done
 # Everything an app needs before any load starts, so that a missing install
@@ -245,31 +246,27 @@ for app in $apps; do
     asset=$(cd "$work/app/client" && { ls assets/*.css 2>/dev/null || ls assets/*.js; } | head -n 1)
     [ -n "$asset" ] || { echo "bench-node: $app: no CSS or JS asset in dist/client/assets" >&2; exit 1; }
 
-    # httpd with the plugin's dist/mod_ssr.conf, pointed at the copy; on a
-    # second port the same app behind mod_cache.  The examples' render()
-    # sets no headers, so the Cache-Control a cacheable page would carry
-    # (result.headers) is set by mod_headers, for this port only.  Its
-    # max-age outlasts the run: once an entry is stale, mod_cache_socache
-    # revalidates it, and httpd 2.4.71's then serves the page with an empty
-    # body (Content-Length: 0) until it expires again, as it does for a
-    # static file without mod_ssr loaded.
+    # httpd with the plugin's dist/mod_ssr.conf, pointed at the copy (the
+    # default heap pool); on a second port the same app behind mod_cache.
+    # The examples' render() sets no headers, so the Cache-Control a
+    # cacheable page would carry comes from SSRCacheControl, for this port
+    # only (mod_ssr then adds the Vary headers that keep entries per build).
+    # Its max-age outlasts the run, so no round measures a revalidation.
     sed "s|$dir/dist|$work/app|g" "$dir/dist/mod_ssr.conf" > "$work/mod_ssr.conf"
     {
         httpd_base_conf "$work" "$hport" "$modules" "$so"
         cat <<CONF
 Include "$work/mod_ssr.conf"
-SSRScope thread
 
 Listen 127.0.0.1:$cport
 LoadModule cache_module $modules/mod_cache.so
 LoadModule socache_shmcb_module $modules/mod_socache_shmcb.so
 LoadModule cache_socache_module $modules/mod_cache_socache.so
-LoadModule headers_module $modules/mod_headers.so
 <VirtualHost 127.0.0.1:$cport>
     CacheEnable socache /
     CacheSocache "shmcb:$work/cache(4194304)"
     CacheHeader on
-    Header set Cache-Control "public, max-age=$cache_max_age"
+    SSRCacheControl "public, max-age=$cache_max_age"
 </VirtualHost>
 CONF
     } > "$work/httpd.conf"
