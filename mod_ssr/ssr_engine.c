@@ -757,6 +757,7 @@ apr_status_t ssr_heap_create_until(const ssr_bundle_t *b,
     jmp_buf jb;
     apr_interval_time_t limit;
     duk_int_t rc;
+    int timed_out;
 
     *out = NULL;
     ssr__stack_guard();
@@ -776,8 +777,9 @@ apr_status_t ssr_heap_create_until(const ssr_bundle_t *b,
              : h->over_limit ? "evaluating the bundle reached the memory "
                                "limit (SSRMemoryLimit)"
              : "Duktape fatal error while evaluating the bundle";
+        timed_out = h->timed_out;
         ssr_heap_destroy(h);
-        return APR_EGENERAL;
+        return timed_out ? APR_TIMEUP : APR_EGENERAL;
     }
     h->fatal_jmp = &jb;
     h->deadline = deadline ? deadline : apr_time_now() + limit;
@@ -801,9 +803,10 @@ apr_status_t ssr_heap_create_until(const ssr_bundle_t *b,
         else {
             *err = ssr__error_text(h->ctx, p);
         }
+        timed_out = h->timed_out;
         h->fatal_jmp = NULL;
         ssr_heap_destroy(h);
-        return APR_EGENERAL;
+        return timed_out ? APR_TIMEUP : APR_EGENERAL;
     }
     duk_pop(h->ctx);
     h->fatal_jmp = NULL;

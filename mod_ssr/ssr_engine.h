@@ -64,7 +64,8 @@ apr_status_t ssr_heap_create(const ssr_bundle_t *b, const ssr_heap_opts_t *opts,
 /* The same, for a heap made for one render: evaluating the bundle must be
  * done by deadline (absolute; 0 = opts->eval_timeout from now), and the
  * heap's first render ends by the earlier of this deadline and its own,
- * so that making the heap and rendering share one budget. */
+ * so that making the heap and rendering share one budget.  APR_TIMEUP when
+ * evaluating the bundle ran out of time. */
 apr_status_t ssr_heap_create_until(const ssr_bundle_t *b,
                                    const ssr_heap_opts_t *opts,
                                    apr_time_t deadline, apr_pool_t *p,

@@ -78,32 +78,39 @@ static int ssr_heaps_auto = 1;
 
 /* --- heaps ---------------------------------------------------------------- */
 
-static ssr_pooled *ssr_pooled_make(request_rec *r, ssr_app_t *app,
-                                   ssr_gen_t *gen, const ssr_dir_conf *conf)
+/* A new heap for gen in *out: APR_ETIMEDOUT when evaluating the bundle
+ * ran past the render's deadline, another error otherwise (logged). */
+static apr_status_t ssr_pooled_make(request_rec *r, ssr_app_t *app,
+                                    ssr_gen_t *gen, const ssr_dir_conf *conf,
+                                    ssr_pooled **out)
 {
     ssr_heap_t *heap;
     ssr_pooled *ph;
     const char *err;
+    apr_status_t rv;
 
-    if (ssr_heap_create_until(gen->bundle, ssr_app_heap_opts(app),
-            apr_time_now() + ssr_conf_timeout(conf), r->pool, &heap,
-            &err) != APR_SUCCESS) {
+    *out = NULL;
+    rv = ssr_heap_create_until(gen->bundle, ssr_app_heap_opts(app),
+                               apr_time_now() + ssr_conf_timeout(conf),
+                               r->pool, &heap, &err);
+    if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(20040)
                       "cannot create a heap for build %s: %s", gen->build_id,
                       err);
-        return NULL;
+        return rv == APR_TIMEUP ? APR_ETIMEDOUT : APR_EGENERAL;
     }
     ph = calloc(1, sizeof(*ph));
     if (ph == NULL) {
         ssr_heap_destroy(heap);
         ap_log_rerror(APLOG_MARK, APLOG_ERR, APR_ENOMEM, r, APLOGNO(20040)
                       "cannot create a heap for build %s", gen->build_id);
-        return NULL;
+        return APR_ENOMEM;
     }
     ph->heap = heap;
     ph->serial = gen->serial;
     ssr_stats_gauge(SSR_STAT_HEAPS, 1);
-    return ph;
+    *out = ph;
+    return APR_SUCCESS;
 }
 
 static void ssr_pooled_destroy(ssr_pooled *ph)
@@ -419,10 +426,10 @@ static apr_status_t ssr_lease_for_request(request_rec *r, ssr_app_t *app,
                                           ssr_lease_t **out)
 {
     ssr_lease_t *l = apr_pcalloc(r->pool, sizeof(*l));
+    apr_status_t rv = ssr_pooled_make(r, app, gen, conf, &l->ph);
 
-    l->ph = ssr_pooled_make(r, app, gen, conf);
-    if (l->ph == NULL) {
-        return APR_EGENERAL;
+    if (rv != APR_SUCCESS) {
+        return rv;
     }
     ssr_stats_gauge(SSR_STAT_HEAPS_BUSY, 1);
     apr_pool_cleanup_register(r->pool, l, ssr_lease_cleanup,
@@ -486,12 +493,12 @@ apr_status_t ssr_heap_lease(request_rec *r, ssr_app_t *app, ssr_gen_t *gen,
         ph = NULL;
     }
     if (ph == NULL) {
-        ph = ssr_pooled_make(r, app, gen, conf);
-        if (ph == NULL) {
+        rv = ssr_pooled_make(r, app, gen, conf, &ph);
+        if (rv != APR_SUCCESS) {
             apr_thread_mutex_lock(pool->lock);
             ssr_pool_release(pool, NULL, apr_time_now());
             apr_thread_mutex_unlock(pool->lock);
-            return APR_EGENERAL;
+            return rv;
         }
     }
     l = apr_pcalloc(r->pool, sizeof(*l));

@@ -50,6 +50,8 @@ int ssr_heaps_default(void);
  *   APR_SUCCESS      leased; give it back with ssr_heap_return
  *   APR_TIMEUP       no heap came free within SSRQueueTimeout (logged)
  *   APR_ECONNABORTED the client went away while the request waited
+ *   APR_ETIMEDOUT    making the heap (evaluating the bundle) ran past the
+ *                    render's deadline (logged)
  *   other            no heap could be made (logged) */
 apr_status_t ssr_heap_lease(request_rec *r, ssr_app_t *app, ssr_gen_t *gen,
                             const ssr_dir_conf *conf, ssr_conn_watch *watch,

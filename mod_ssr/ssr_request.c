@@ -632,6 +632,20 @@ static int ssr_render(request_rec *r, const ssr_dir_conf *conf,
                       "rendered", ssr_original_url(r));
         return DONE;
     }
+    if (rv == APR_ETIMEDOUT) {
+        /* the render's deadline ran out before it could start: a timeout,
+         * as if the render had taken the time */
+        ssr_stats_add(SSR_STAT_TIMEOUTS);
+        ssr_stats_add(SSR_STAT_FAILURES);
+        ssr_log_failure(r, app, "evaluating the bundle for a new heap ran "
+                        "past the deadline (SSRTimeout)");
+        if (ssr_conf_live_reload(conf)) {
+            return ssr_dev_failure(r, app, conf, gen, HTTP_GATEWAY_TIME_OUT,
+                                   "evaluating the bundle ran past the "
+                                   "deadline (SSRTimeout)");
+        }
+        return HTTP_GATEWAY_TIME_OUT;
+    }
     if (rv != APR_SUCCESS) {
         return ssr_render_failed(r, app, conf, gen,
                                  "no heap could be created");
