@@ -445,27 +445,48 @@ static const char *ssr_assets_rel(request_rec *r, const char *file,
 }
 
 /* Serves r from the archived copy of its file, if the archive has one. */
-static int ssr_assets_from_archive(request_rec *r, const ssr_dir_conf *conf,
-                                   const char *client_dir, const char *rel)
+/* The archived copy of the client directory's file rel, in *fi; NULL when
+ * the archive is off or has none. */
+static const char *ssr_assets_archived(request_rec *r, const ssr_dir_conf *conf,
+                                       const char *client_dir, const char *rel,
+                                       apr_finfo_t *fi)
 {
     const char *root = ssr_assets_root(r->pool, conf), *archived;
-    apr_finfo_t fi;
 
     if (root == NULL) {
-        return DECLINED;
+        return NULL;
     }
     archived = apr_pstrcat(r->pool, ssr_assets_dir(r->pool, root, client_dir),
                            "/", rel, NULL);
-    if (apr_stat(&fi, archived, APR_FINFO_MIN, r->pool) != APR_SUCCESS ||
-        fi.filetype != APR_REG) {
+    if (apr_stat(fi, archived, APR_FINFO_MIN, r->pool) != APR_SUCCESS ||
+        fi->filetype != APR_REG) {
+        return NULL;
+    }
+    return archived;
+}
+
+static void ssr_assets_serve(request_rec *r, const char *path,
+                             const apr_finfo_t *fi)
+{
+    r->filename = apr_pstrdup(r->pool, path);
+    r->canonical_filename = r->filename;
+    r->finfo = *fi;
+}
+
+/* Serves r from the archived copy of its file, if the archive has one. */
+static int ssr_assets_from_archive(request_rec *r, const ssr_dir_conf *conf,
+                                   const char *client_dir, const char *rel)
+{
+    apr_finfo_t fi;
+    const char *archived = ssr_assets_archived(r, conf, client_dir, rel, &fi);
+
+    if (archived == NULL) {
         return DECLINED;
     }
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, APLOGNO(20084)
                   "%s is gone from the build in service; serving the copy "
                   "kept from an earlier build, %s", r->filename, archived);
-    r->filename = apr_pstrdup(r->pool, archived);
-    r->canonical_filename = r->filename;
-    r->finfo = fi;
+    ssr_assets_serve(r, archived, &fi);
     return OK;
 }
 
@@ -497,13 +518,21 @@ int ssr_assets_fixup(request_rec *r)
 int ssr_assets_pin(request_rec *r)
 {
     const ssr_dir_conf *conf;
-    const char *client_dir, *rel;
+    const char *client_dir, *rel, *archived;
     char *real;
     apr_finfo_t fi;
     apr_status_t rv;
 
     if (r->finfo.filetype != APR_REG || r->handler != NULL ||
         (rel = ssr_assets_rel(r, r->filename, &conf, &client_dir)) == NULL) {
+        return DECLINED;
+    }
+    /* The archive's copy of the same file (copies keep size and mtime)
+     * stays put however the client directory is replaced, flipped or
+     * emptied before the handler opens it. */
+    archived = ssr_assets_archived(r, conf, client_dir, rel, &fi);
+    if (archived && fi.size == r->finfo.size && fi.mtime == r->finfo.mtime) {
+        ssr_assets_serve(r, archived, &fi);
         return DECLINED;
     }
     real = realpath(r->filename, NULL);
@@ -517,9 +546,7 @@ int ssr_assets_pin(request_rec *r)
         if (rv == APR_SUCCESS && fi.filetype == APR_REG) {
             ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r,
                           "%s pinned to %s", r->filename, real);
-            r->filename = apr_pstrdup(r->pool, real);
-            r->canonical_filename = r->filename;
-            r->finfo = fi;
+            ssr_assets_serve(r, real, &fi);
         }
     }
     free(real);

@@ -49,11 +49,12 @@ int ssr_assets_keep(apr_pool_t *p, server_rec *s, const char *root,
 /* fixups hook: maps a missing asset to its archived copy. */
 int ssr_assets_fixup(request_rec *r);
 
-/* fixups hook, last: pins an asset that exists to the real path of its
- * file, resolving symlinks, so that a `current` symlink flipped between
- * now and the file handler's open still opens the file that was mapped
- * (the release it was in stays on disk a while); a file gone since it was
- * mapped is served from the archive instead. */
+/* fixups hook, last, just before the file handler opens the file: an
+ * asset that exists is served from the archive's copy of it (same size
+ * and mtime), which no deploy replaces or deletes; else pinned to its real
+ * path (symlinks resolved), so that a `current` symlink flipped before the
+ * open still opens the file that was mapped; a file gone since it was
+ * mapped is served from the archive. */
 int ssr_assets_pin(request_rec *r);
 
 #endif /* SSR_ASSETS_H */
