@@ -38,6 +38,9 @@ APLOG_USE_MODULE(ssr);
 #define SSR_ASSETS_MAX_DEPTH 16
 #define SSR_ASSETS_MAX_FILES 20000
 #define SSR_ASSETS_MAX_FILE ((apr_off_t) 64 * 1024 * 1024)
+/* How long after a write a client file is taken as possibly half written
+ * (when the archive has a whole copy of it). */
+#define SSR_ASSETS_SETTLE apr_time_from_sec(2)
 #define SSR_ASSETS_FILE_PERMS (APR_FPROT_UREAD | APR_FPROT_UWRITE | \
                                APR_FPROT_GREAD | APR_FPROT_WREAD)
 
@@ -529,9 +532,13 @@ int ssr_assets_pin(request_rec *r)
     }
     /* The archive's copy of the same file (copies keep size and mtime)
      * stays put however the client directory is replaced, flipped or
-     * emptied before the handler opens it. */
+     * emptied before the handler opens it.  A file written in the last
+     * moments may still be being written (a build in place rewrites its
+     * public files): the copy of the build in service is whole. */
     archived = ssr_assets_archived(r, conf, client_dir, rel, &fi);
-    if (archived && fi.size == r->finfo.size && fi.mtime == r->finfo.mtime) {
+    if (archived &&
+        ((fi.size == r->finfo.size && fi.mtime == r->finfo.mtime) ||
+         apr_time_now() - r->finfo.mtime < SSR_ASSETS_SETTLE)) {
         ssr_assets_serve(r, archived, &fi);
         return DECLINED;
     }
