@@ -88,9 +88,17 @@ describe(`heap pool: waiting in line (${MPM})`, { skip: !THREADED && 'one thread
     const pending = [];
     for (let i = 0; i < 3; i++) {
       pending.push(timed(h, `/slow?ms=${RENDER_MS}&id=${i}`, t0));
-      await sleep(80);    // a fixed order of arrival
+      // a fixed order of arrival: the next is sent once this one holds the
+      // heap or waits for it (a slow server, under a sanitizer say, may
+      // take longer than any fixed pause to read a request)
+      const until = Date.now() + 5000;
+      for (;;) {
+        const s = await stats(h);
+        if (s.SSRHeapsBusy + s.SSRHeapWaits >= i + 1 || Date.now() > until) break;
+        await sleep(20);
+      }
     }
-    await sleep(150);
+    await sleep(50);
     // 4 worker threads: 1 renders, 2 wait, 1 is free for mod_status
     const during = await stats(h);
     const done = await Promise.all(pending);
