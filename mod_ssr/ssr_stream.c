@@ -151,10 +151,11 @@ static int ssr_stream_complete(ssr_stream_t *s)
 }
 
 /* The page cannot be finished: as mod_proxy does for a backend that broke
- * mid-body, an error bucket tells httpd's chunk filter not to write the
- * last chunk, and the connection is closed, so the client sees a cut
- * response, never one that looks complete. */
-static int ssr_stream_abort(ssr_stream_t *s, int status)
+ * mid-body, an HTTP_BAD_GATEWAY error bucket (the one status httpd's chunk
+ * filter looks for) tells it not to write the last chunk, and the
+ * connection is closed, so the client sees a cut response, never one that
+ * looks complete. */
+static int ssr_stream_abort(ssr_stream_t *s)
 {
     request_rec *r = s->r;
     conn_rec *c = r->connection;
@@ -163,7 +164,7 @@ static int ssr_stream_abort(ssr_stream_t *s, int status)
     c->keepalive = AP_CONN_CLOSE;
     r->no_cache = 1;
     if (!c->aborted) {
-        APR_BRIGADE_INSERT_TAIL(s->bb, ap_bucket_error_create(status, NULL,
+        APR_BRIGADE_INSERT_TAIL(s->bb, ap_bucket_error_create(HTTP_BAD_GATEWAY, NULL,
                                                               r->pool,
                                                               c->bucket_alloc));
         APR_BRIGADE_INSERT_TAIL(s->bb, apr_bucket_eos_create(c->bucket_alloc));
@@ -201,7 +202,7 @@ int ssr_stream_finish(ssr_stream_t *s, const ssr_render_result_t *res,
                       "stream of %s aborted: the client went away after "
                       "%" APR_OFF_T_FMT " bytes of the app, %" APR_TIME_T_FMT
                       " ms", url, s->bytes, ms);
-        return ssr_stream_abort(s, HTTP_BAD_GATEWAY);
+        return ssr_stream_abort(s);
     case SSR_RENDER_TIMEOUT:
         ssr_stats_add(SSR_STAT_TIMEOUTS);
         ssr_stats_add(SSR_STAT_FAILURES);
@@ -210,7 +211,7 @@ int ssr_stream_finish(ssr_stream_t *s, const ssr_render_result_t *res,
                       "stream of %s cut off: the render passed its deadline "
                       "(SSRTimeout) after %" APR_OFF_T_FMT " bytes of the "
                       "app; response aborted", url, s->bytes);
-        return ssr_stream_abort(s, HTTP_GATEWAY_TIME_OUT);
+        return ssr_stream_abort(s);
     default:
         if (res->status == SSR_RENDER_NOMEM) {
             ssr_stats_add(SSR_STAT_MEMORY);
@@ -221,6 +222,6 @@ int ssr_stream_finish(ssr_stream_t *s, const ssr_render_result_t *res,
                       "stream of %s cut off after %" APR_OFF_T_FMT " bytes "
                       "of the app: %s; response aborted", url, s->bytes,
                       res->detail ? res->detail : "unknown error");
-        return ssr_stream_abort(s, HTTP_BAD_GATEWAY);
+        return ssr_stream_abort(s);
     }
 }
