@@ -222,3 +222,40 @@ describe(`stream results (${MPM})`, () => {
     assert.match(res.text, /<div id="app"><\/div>/);
   });
 });
+
+// The real thing: react-dom's renderToPipeableStream, built by the plugin
+// (fixtures/stream-react, see its README).
+describe(`stream results: React renderToPipeableStream (${MPM})`, () => {
+  let h;
+
+  before(async () => {
+    const app = prepareApp({ client: 'stream-react/client', bundle: 'stream-react/server/entry-server.js' });
+    h = await startHttpd({ docroot: app.docroot, conf: ssrConf(app) });
+  });
+  after(() => h?.stop());
+
+  it('the shell goes out before the <Suspense> boundary resolves (time to first byte = the shell)', async () => {
+    // the first render also makes the heap: time a second one
+    await timedGet(h.port, '/');
+    const res = await timedGet(h.port, '/', { marker: 'loading-marker' });
+    assert.equal(res.status, 200, h.explain(null));
+    assert.ok(res.lastChunk && res.framingOk);
+    assert.match(res.text, /<main><h1>shell-marker<\/h1><!--\$\?--><template id="B:0"><\/template><p>loading-marker<\/p>/);
+    assert.match(res.text, /<div hidden id="S:0"><p class="late">late-marker<\/p><\/div>/);
+    assert.match(res.text, /\$RC\("B:0","S:0"\)<\/script><\/div>\n  <\/body>\n<\/html>\n$/);
+    assert.ok(res.t.end >= 200, `completed after ${res.t.end} ms`);
+    assert.ok(res.t.marker < res.t.end - 100,
+      `shell at ${res.t.marker.toFixed(1)} ms, end at ${res.t.end.toFixed(1)} ms`);
+    console.log(`# React stream: shell after ${res.t.marker.toFixed(1)} ms, page after ${res.t.end.toFixed(1)} ms`);
+  });
+
+  it("an error in a boundary after the shell: React's onError logs it, its client-render fallback ends the page", async () => {
+    const mark = h.logMark();
+    const res = await timedGet(h.port, '/?boom');
+    assert.equal(res.status, 200);
+    assert.ok(res.lastChunk && res.framingOk);
+    assert.match(res.text, /\$RX\("B:0"\)<\/script><\/div>\n  <\/body>\n<\/html>\n$/);
+    assert.ok(!res.text.includes('boundary-error-secret'), 'no error text in the page');
+    assert.ok(await h.waitForLog('boundary-error-secret', { from: mark }), h.explain(null, 'the error is not in the log'));
+  });
+});
