@@ -171,6 +171,28 @@ static const char *ssr_set_queue_timeout(cmd_parms *cmd, void *cfg,
     return why ? ssr_bad_value(cmd, arg, why) : NULL;
 }
 
+static const char *ssr_set_queue_limit(cmd_parms *cmd, void *cfg,
+                                       const char *arg)
+{
+    int n;
+    const char *why;
+
+    if (strcasecmp(arg, "auto") == 0) {
+        SSR_CONF(cfg)->queue_limit = 0;
+        return NULL;
+    }
+    why = ssr_parse_count(arg, &n);
+    if (why == NULL && (n < 1 || n > SSR_MAX_QUEUE)) {
+        why = "must be 'auto' or a number of requests from 1 to "
+              APR_STRINGIFY(SSR_MAX_QUEUE);
+    }
+    if (why) {
+        return ssr_bad_value(cmd, arg, why);
+    }
+    SSR_CONF(cfg)->queue_limit = n;
+    return NULL;
+}
+
 static const char *ssr_set_reload(cmd_parms *cmd, void *cfg, const char *arg)
 {
     static const char *const words[] = { "stat", "never", NULL };
@@ -279,6 +301,9 @@ static const command_rec ssr_cmds[] = {
     AP_INIT_TAKE1("SSRQueueTimeout", ssr_set_queue_timeout, NULL, SSR_WHERE,
                   "how long a request waits for a free heap before a 503, "
                   "e.g. 2s or 500ms (at most SSRTimeout)"),
+    AP_INIT_TAKE1("SSRQueueLimit", ssr_set_queue_limit, NULL, SSR_WHERE,
+                  "requests of a process that may wait for a heap at once "
+                  "(default auto: a quarter of ThreadsPerChild stays free)"),
     AP_INIT_TAKE1("SSRReload", ssr_set_reload, NULL, SSR_WHERE,
                   "'stat' to notice new builds, or 'never'"),
     AP_INIT_TAKE1("SSRReloadInterval", ssr_set_reload_interval, NULL,
