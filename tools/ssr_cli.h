@@ -13,7 +13,8 @@
 #include "ssr_result.h"
 #include "ssr_template.h"
 
-/* Options both tools take (getopt letters b t m B e T M q). */
+/* Options both tools take (getopt letters b t m B e T M); each adds its
+ * own -q, whose meaning differs. */
 #define SSR_CLI_OPTIONS \
     { "bundle", 'b', 1, "the SSR bundle (dist/server/entry-server.js)" }, \
     { "template", 't', 1, "the HTML template (dist/client/index.html)" }, \
@@ -21,8 +22,7 @@
     { "base", 'B', 1, "the app's base path (default /)" }, \
     { "env", 'e', 1, "NAME=VALUE for process.env (repeatable)" }, \
     { "timeout", 'T', 1, "deadline per render (default 5s)" }, \
-    { "memory-limit", 'M', 1, "heap memory limit (default 128M)" }, \
-    { "quiet", 'q', 0, "less output: no app info/debug logs (ssr-render: no page)" }
+    { "memory-limit", 'M', 1, "heap memory limit (default 128M)" }
 
 typedef struct {
     apr_pool_t *pool;

@@ -44,6 +44,7 @@
 
 static const apr_getopt_option_t pre_options[] = {
     SSR_CLI_OPTIONS,
+    { "quiet", 'q', 0, "no app info/debug logs" },
     { "out", 'o', 1, "where to write pages (default: the template's "
                      "directory); another directory gets a complete static "
                      "copy" },
@@ -762,9 +763,7 @@ int main(int argc, const char *const *argv)
     }
     if (i < st.queue->nelts) {
         /* a bound the user set, not an error: what was rendered is good */
-        printf("%s: warning: --max-routes %d reached, %d more routes found "
-               "and not rendered\n", st.app.prog, st.max_routes,
-               st.queue->nelts - i);
+        fflush(stdout);
         fprintf(stderr, "%s: warning: --max-routes %d reached, %d more routes "
                 "found and not rendered\n", st.app.prog, st.max_routes,
                 st.queue->nelts - i);

@@ -36,6 +36,7 @@
 
 static const apr_getopt_option_t render_options[] = {
     SSR_CLI_OPTIONS,
+    { "quiet", 'q', 0, "no page, and no app info/debug logs" },
     { "header", 'H', 1, "'Name: value' request header (repeatable)" },
     { "method", 'X', 1, "request method for context.method (default GET)" },
     { "repeat", 'n', 1, "render N times in one heap and print timings" },
