@@ -538,7 +538,8 @@ static void pre_page(apr_pool_t *p, pre_state *st, int n, const char *route,
     if (pre_same_file(p, target, st->app.template_path)) {
         st->kept++;
         printf("[%d] %s: not written, %s is the template (this route stays "
-               "rendered by mod_ssr)\n", n, route, target);
+               "rendered by mod_ssr; for a site without mod_ssr, write a "
+               "static copy with --out DIR)\n", n, route, target);
         return;
     }
     rv = pre_write(p, target, page, len);

@@ -265,8 +265,8 @@ describe('ssr-prerender options', () => {
   it('/x and /x/ are one page, rendered once; relative links are followed from each', () => {
     const app = appWith(LINKS_BUNDLE);
     const out = path.join(app.dir, 'static');
-    const r = prerender(app, ['--crawl', '--allow-404', '--out', out]);
-    assert.equal(r.code, 0, r.out);
+    const r = prerender(app, ['--crawl', '--out', out]);
+    assert.match(r.out, /\/nope: FAILED: 404/);
     assert.equal((r.stdout.match(/\] \/d\/? -> /g) || []).length, 1, r.out);
     // "e" on /d/ is /d/e, on /d (served as is, DirectorySlash Off) it is /e;
     // "x" on /a is /x
@@ -387,5 +387,38 @@ describe('plain Apache (no mod_ssr) serving a static copy', () => {
     const res = await get(h, '/nowhere');
     assert.equal(res.status, 404, h.explain(res));
     assert.match(res.text, /no route: no-such-page/);
+  });
+});
+
+describe('mod_ssr serving a static copy (SSRTemplate at .mod_ssr/template.html)', () => {
+  let h;
+  let out;
+
+  before(async () => {
+    const app = prepareApp();
+    out = path.join(app.dir, 'static');
+    const r = prerender(app, ['--out', out, '/', '/about']);
+    assert.equal(r.code, 0, r.out);
+    fixTree(app.dir, { backdateMs: 0 });
+    h = await startHttpd({
+      docroot: out,
+      conf: [
+        'SSREngine On',
+        `SSRBundle "${app.bundle}"`,
+        `SSRTemplate "${path.join(out, '.mod_ssr', 'template.html')}"`,
+      ].join('\n'),
+    });
+  });
+  after(() => h?.stop());
+
+  it('serves the prerendered pages as files and renders the others', async () => {
+    const home = await get(h, '/');
+    assert.equal(home.status, 200, h.explain(home));
+    assert.ok(!home.has('server-timing'), h.explain(home, 'rendered, not served as a file'));
+    assert.match(home.text, /home-page-marker/);
+    const other = await get(h, '/escape');
+    assert.equal(other.status, 200, h.explain(other));
+    assert.ok(other.has('server-timing'), h.explain(other, 'not rendered'));
+    assert.match(other.text, /<title>tpl-one<\/title>/);
   });
 });
