@@ -45,6 +45,16 @@ const char *ssr_cli_version(const ssr_cli_app *app)
 #endif
 }
 
+const char *ssr_cli_option_name(const apr_getopt_option_t *opts, int ch)
+{
+    for (; opts->name; opts++) {
+        if (opts->optch == ch) {
+            return opts->name;
+        }
+    }
+    return "?";
+}
+
 int ssr_cli_add_pair(apr_pool_t *p, apr_array_header_t *arr, const char *arg,
                      char sep, int lower)
 {

@@ -72,6 +72,9 @@ const char *ssr_cli_explain(apr_pool_t *p, const ssr_cli_app *app,
 int ssr_cli_option(apr_pool_t *p, ssr_cli_app *app, int ch, const char *arg,
                    const char **err);
 
+/* The long name of the option ch in opts, for messages. */
+const char *ssr_cli_option_name(const apr_getopt_option_t *opts, int ch);
+
 /* "NAME=VALUE" or "Name: value" into arr; 0 if malformed. */
 int ssr_cli_add_pair(apr_pool_t *p, apr_array_header_t *arr, const char *arg,
                      char sep, int lower);

@@ -31,6 +31,8 @@
 #include <apr_lib.h>
 #include <apr_strings.h>
 
+#include <unistd.h>
+
 #include "ssr_cli.h"
 #include "ssr_parse.h"
 #include "ssr_reload.h"
@@ -416,74 +418,96 @@ static apr_status_t pre_write(apr_pool_t *p, const char *path,
     return rv;
 }
 
-/* Copies one file under a temporary name and renames it, like pages. */
+/* Copies one file under a temporary name and renames it, like pages; in
+ * its own pool, streamed, so a large build costs no memory. */
 static apr_status_t pre_copy_file(apr_pool_t *p, const char *from,
                                   const char *to)
 {
-    char *data;
-    apr_size_t len;
-    apr_status_t rv = ssr_file_read(p, from, &data, &len);
+    apr_pool_t *cp;
+    char *dir, *tmp;
+    apr_status_t rv;
 
-    return rv == APR_SUCCESS ? pre_write(p, to, data, len) : rv;
+    apr_pool_create(&cp, p);
+    dir = apr_pstrdup(cp, to);
+    *strrchr(dir, '/') = '\0';
+    rv = apr_dir_make_recursive(dir, APR_FPROT_OS_DEFAULT, cp);
+    tmp = apr_psprintf(cp, "%s.tmp-%lu", to, (unsigned long) getpid());
+    if (rv == APR_SUCCESS) {
+        rv = apr_file_copy(from, tmp, APR_FPROT_FILE_SOURCE_PERMS, cp);
+    }
+    if (rv == APR_SUCCESS) {
+        rv = apr_file_rename(tmp, to, cp);
+    }
+    if (rv != APR_SUCCESS) {
+        apr_file_remove(tmp, cp);
+    }
+    apr_pool_destroy(cp);
+    return rv;
 }
 
 /* Copies the client build (the template's directory) into --out: the
  * assets, and anything else Apache would serve from it, so that --out is
  * a whole site.  Not copied: the template (the root page is rendered
- * instead), Vite's .vite/ manifests (never served), and --out itself when
- * it lies inside the build. */
-static apr_status_t pre_copy_tree(apr_pool_t *p, pre_state *st,
-                                  const char *from, const char *to,
-                                  const char *out_real, int depth)
+ * instead), Vite's .vite/ manifests (never served), --out itself when it
+ * lies inside the build, and links to directories (which may loop). */
+static void pre_copy_tree(apr_pool_t *p, pre_state *st, const char *from,
+                          const char *to, const char *out_real, int top)
 {
+    apr_pool_t *dp;
     apr_dir_t *dir;
     apr_finfo_t fi;
     apr_status_t rv;
     const char *src, *dst;
     char *real;
 
-    if (depth > 32) {
-        return APR_SUCCESS;     /* a loop of directories: not a build */
-    }
-    rv = apr_dir_open(&dir, from, p);
+    apr_pool_create(&dp, p);
+    rv = apr_dir_open(&dir, from, dp);
     if (rv != APR_SUCCESS) {
-        return rv;
+        printf("%s: FAILED to read %s: %pm\n", st->app.prog, from, &rv);
+        st->failed++;
+        apr_pool_destroy(dp);
+        return;
     }
     while (apr_dir_read(&fi, APR_FINFO_NAME | APR_FINFO_TYPE, dir) ==
            APR_SUCCESS) {
+        rv = APR_SUCCESS;
         if (strcmp(fi.name, ".") == 0 || strcmp(fi.name, "..") == 0 ||
-            (depth == 0 && (strcmp(fi.name, ".vite") == 0 ||
-                            strcmp(fi.name, ".mod_ssr") == 0))) {
+            (top && (strcmp(fi.name, ".vite") == 0 ||
+                     strcmp(fi.name, ".mod_ssr") == 0))) {
             continue;
         }
-        src = apr_pstrcat(p, from, "/", fi.name, NULL);
-        dst = apr_pstrcat(p, to, "/", fi.name, NULL);
-        if (fi.filetype == APR_LNK &&
-            apr_stat(&fi, src, APR_FINFO_TYPE, p) != APR_SUCCESS) {
-            continue;           /* a dangling link */
+        src = apr_pstrcat(dp, from, "/", fi.name, NULL);
+        dst = apr_pstrcat(dp, to, "/", fi.name, NULL);
+        if (fi.filetype == APR_LNK) {
+            if (apr_stat(&fi, src, APR_FINFO_TYPE, dp) != APR_SUCCESS) {
+                continue;       /* a dangling link */
+            }
+            if (fi.filetype == APR_DIR) {
+                printf("%s: warning: %s not copied (a link to a "
+                       "directory)\n", st->app.prog, src);
+                continue;
+            }
         }
         if (fi.filetype == APR_DIR) {
             real = NULL;
-            apr_filepath_merge(&real, NULL, src, APR_FILEPATH_TRUENAME, p);
-            if (real && strcmp(real, out_real) == 0) {
-                continue;
+            apr_filepath_merge(&real, NULL, src, APR_FILEPATH_TRUENAME, dp);
+            if (real == NULL || strcmp(real, out_real) != 0) {
+                pre_copy_tree(dp, st, src, dst, out_real, 0);
             }
-            rv = pre_copy_tree(p, st, src, dst, out_real, depth + 1);
         }
         else if (fi.filetype == APR_REG &&
-                 !pre_same_file(p, src, st->app.template_path)) {
-            rv = pre_copy_file(p, src, dst);
+                 !pre_same_file(dp, src, st->app.template_path)) {
+            rv = pre_copy_file(dp, src, dst);
             st->copied += rv == APR_SUCCESS;
         }
         if (rv != APR_SUCCESS) {
             printf("%s: FAILED to copy %s to %s: %pm\n", st->app.prog, src,
                    dst, &rv);
             st->failed++;
-            rv = APR_SUCCESS;
         }
     }
     apr_dir_close(dir);
-    return APR_SUCCESS;
+    apr_pool_destroy(dp);
 }
 
 /* A static copy elsewhere: the client files, and the template kept where
@@ -503,13 +527,7 @@ static void pre_copy_client(apr_pool_t *p, pre_state *st)
     out_real = NULL;
     apr_dir_make_recursive(st->out, APR_FPROT_OS_DEFAULT, p);
     apr_filepath_merge(&out_real, NULL, st->out, APR_FILEPATH_TRUENAME, p);
-    rv = pre_copy_tree(p, st, tdir, st->out, out_real ? out_real : "", 0);
-    if (rv != APR_SUCCESS) {
-        printf("%s: FAILED to copy the client build %s: %pm\n", st->app.prog,
-               tdir, &rv);
-        st->failed++;
-        return;
-    }
+    pre_copy_tree(p, st, tdir, st->out, out_real ? out_real : "", 1);
     rv = pre_copy_file(p, st->app.template_path, copy);
     if (rv != APR_SUCCESS) {
         printf("%s: FAILED to keep the template as %s: %pm\n", st->app.prog,
@@ -680,8 +698,8 @@ static int pre_parse(apr_pool_t *p, int argc, const char *const *argv,
             }
         }
         if (err) {
-            fprintf(stderr, "%s: %s: %s\n", st->app.prog, argv[g->ind - 1],
-                    err);
+            fprintf(stderr, "%s: --%s %s: %s\n", st->app.prog,
+                    ssr_cli_option_name(pre_options, ch), arg, err);
             return 2;
         }
     }

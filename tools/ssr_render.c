@@ -116,8 +116,8 @@ static int render_parse(apr_pool_t *p, int argc, const char *const *argv,
             }
         }
         if (err) {
-            fprintf(stderr, "%s: %s: %s\n", o->app.prog,
-                    argv[g->ind - 1], err);
+            fprintf(stderr, "%s: --%s %s: %s\n", o->app.prog,
+                    ssr_cli_option_name(render_options, ch), arg, err);
             return 0;
         }
     }

@@ -57,6 +57,9 @@ describe('ssr-render for scripts and CI', () => {
     assert.ok(!help.stdout.includes('ssr-render'), help.stdout);
     const bad = run(cmd, ['--bundle', app.bundle]);
     assert.match(bad.stderr, /^my-render: missing URL\n/);
+    const value = run(cmd, ['--bundle', app.bundle, '--timeout', 'soon', '/']);
+    assert.equal(value.code, 2, value.out);
+    assert.match(value.stderr, /^my-render: --timeout soon: \S/);
   });
 
   it('a missing URL says so, with the usage, exit 2', () => {
