@@ -1,6 +1,7 @@
 #!/bin/sh
 # Integration tests: start a real Apache httpd on 127.0.0.1 with the built
-# mod_ssr and talk HTTP to it, once per MPM (event, worker, prefork).
+# mod_ssr and talk HTTP to it, once per MPM (event, worker, prefork); the
+# command line tools' tests (cli.test.mjs) once, before them.
 #
 # Run by `make check` (automake TESTS) with MOD_SSR_SO, APACHE2, NODE,
 # APXS_LIBEXECDIR, SSR_TEST_SRCDIR and SSR_RENDER in the environment; can
