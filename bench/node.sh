@@ -11,6 +11,7 @@
 #     bench/node-build.mjs as examples/compare.mjs does and spliced into the
 #     template with template.replace), one process as the template runs it
 #     (BENCH_NODE_WORKERS=N: a node:cluster of N workers instead);
+#     BENCH_SSR_CONF="..." adds lines to httpd's config (an A/B of a setting);
 #   - mod_ssr: httpd, event MPM, 1 process x 16 threads, the default heap pool,
 #     with the dist/mod_ssr.conf vite-plugin-mod-ssr wrote; a second port of
 #     the same httpd puts mod_cache (mod_cache_socache, shmcb) in front of
@@ -257,6 +258,7 @@ for app in $apps; do
         httpd_base_conf "$work" "$hport" "$modules" "$so"
         cat <<CONF
 Include "$work/mod_ssr.conf"
+${BENCH_SSR_CONF:-}
 
 Listen 127.0.0.1:$cport
 LoadModule cache_module $modules/mod_cache.so
