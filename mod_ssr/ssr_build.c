@@ -440,7 +440,8 @@ const char *ssr_gen_source_text(apr_pool_t *p, const ssr_gen_t *g,
 
 /* The source map beside the bundle (bundle.map), read into p when it
  * belongs to the build: a map stamped by the plugin must carry the
- * bundle's build id; an unstamped one is taken with the bundle.  NULL
+ * bundle's build id; an unstamped one is taken with an unstamped bundle
+ * (a stamped map beside an unstamped bundle is a previous build's).  NULL
  * (logged at debug or info) when there is none to use. */
 static ssr_srcmap_t *ssr_app_srcmap(ssr_app_t *app, apr_pool_t *p,
                                     const char *build_id)
@@ -464,17 +465,17 @@ static ssr_srcmap_t *ssr_app_srcmap(ssr_app_t *app, apr_pool_t *p,
         err = apr_psprintf(p, "cannot read it: %pm", &rv);
     }
     else if (ssr_srcmap_parse(p, json, len, &m, &err) == APR_SUCCESS) {
-        if (build_id == NULL || (m->build_id &&
-                                 strcmp(m->build_id, build_id) == 0)) {
+        if ((build_id == NULL && m->build_id == NULL) ||
+            (build_id && m->build_id && strcmp(m->build_id, build_id) == 0)) {
             ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, app->s, APLOGNO(20110)
                          "source map %s: %d sources, %" APR_SIZE_T_FMT
                          " bytes of mappings", path, m->nsources,
                          m->mappings_len);
             return m;
         }
-        err = apr_psprintf(p, "it is of build %s, not %s",
+        err = apr_psprintf(p, "it is of build %s, the bundle of %s",
                            m->build_id ? m->build_id : "(not stamped)",
-                           build_id);
+                           build_id ? build_id : "(not stamped)");
     }
     ap_log_error(APLOG_MARK, APLOG_INFO, 0, app->s, APLOGNO(20111)
                  "not using the source map %s: %s (errors show positions "
@@ -838,8 +839,9 @@ static int ssr_app_check(ssr_app_t *app, apr_pool_t *p)
         }
         else {
             ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, app->s, APLOGNO(20112)
-                         "cannot load build %s of %s either (reported by "
-                         "another process)", id, app->bundle_path);
+                         "build %s of %s does not load here either "
+                         "(reported by another process)", id,
+                         app->bundle_path);
         }
         return ssr_app_fallback(app, p);
     }

@@ -15,6 +15,8 @@
 
 #include "ssr_cli.h"
 #include "ssr_parse.h"
+#include "ssr_reload.h"
+#include "ssr_srcmap.h"
 #include "ssr_url.h"
 
 static const apr_getopt_option_t render_options[] = {
@@ -32,6 +34,8 @@ typedef struct {
     const char *method;
     int repeat;
     const char *url;
+    const ssr_srcmap_t *srcmap;   /* the bundle's source map, or NULL */
+    apr_pool_t *pool;
 } render_opts;
 
 static void render_usage(FILE *out)
@@ -112,6 +116,39 @@ static void render_print_timings(apr_interval_time_t *t, int n,
             (unsigned long) (app->heap ? ssr_heap_memory(app->heap) : 0));
 }
 
+/* The source map beside the bundle (bundle.map) when it is of the same
+ * build, as the module takes it: stamped with the bundle's id, or neither
+ * stamped.  NULL otherwise (said, unless --quiet). */
+static const ssr_srcmap_t *render_srcmap(apr_pool_t *p, const ssr_cli_app *app)
+{
+    const char *path = apr_pstrcat(p, app->bundle_path, ".map", NULL);
+    const char *err = NULL, *id;
+    char *src, *json;
+    apr_size_t src_len, len;
+    ssr_srcmap_t *m;
+
+    if (ssr_file_read(p, path, &json, &len) != APR_SUCCESS) {
+        return NULL;    /* none */
+    }
+    if (ssr_file_read(p, app->bundle_path, &src, &src_len) != APR_SUCCESS ||
+        ssr_srcmap_parse(p, json, len, &m, &err) != APR_SUCCESS) {
+        m = NULL;
+    }
+    else {
+        id = ssr_stamp_of_bundle(p, src, src_len);
+        if ((id == NULL) != (m->build_id == NULL) ||
+            (id && strcmp(id, m->build_id) != 0)) {
+            err = "it is of another build";
+            m = NULL;
+        }
+    }
+    if (m == NULL && !app->quiet) {
+        fprintf(stderr, "ssr-render: not using %s: %s\n", path,
+                err ? err : "cannot read it");
+    }
+    return m;
+}
+
 /* Prints the answer mod_ssr would give; returns the exit status. */
 static int render_answer(const render_opts *o, const ssr_render_result_t *res,
                          const ssr_plan_t *plan)
@@ -138,7 +175,14 @@ static int render_answer(const render_opts *o, const ssr_render_result_t *res,
                 plan->why ? " -- " : "", plan->why ? plan->why : "");
         return 0;
     default:
-        fprintf(stderr, "render failed: %s\n", plan->why ? plan->why : "?");
+        /* a thrown error with its stack, at the app's sources when the
+         * bundle has a map */
+        fprintf(stderr, "render failed: %s\n",
+                ssr_srcmap_stack(o->pool, o->srcmap,
+                                 res->status == SSR_RENDER_THREW &&
+                                 res->error_stack ? res->error_stack
+                                 : plan->why ? plan->why : "?",
+                                 o->app.bundle_path, NULL));
         return 1;
     }
 }
@@ -165,6 +209,8 @@ int main(int argc, const char *const *argv)
     if ((rc = ssr_cli_load(p, &o.app)) != 0) {
         return rc;
     }
+    o.pool = p;
+    o.srcmap = render_srcmap(p, &o.app);
     n = o.repeat > 0 ? o.repeat : 1;
     times = apr_pcalloc(p, sizeof(*times) * (apr_size_t) n);
     for (i = 0; i < n; i++) {
