@@ -509,14 +509,18 @@ static int ssr_dev_failure(request_rec *r, ssr_app_t *app,
                            const ssr_dir_conf *conf, const ssr_gen_t *gen,
                            int status, const char *why)
 {
-    const char *nl = strchr(why, '\n');
-    const char *message = nl ? apr_pstrmemdup(r->pool, why, (apr_size_t) (nl - why))
-                             : why;
+    const char *bundle = ssr_app_bundle_path(app);
+    const char *file = ssr_failure_file(r->pool, why, bundle);
+    const char *nl;
+    const char *message;
 
+    /* the overlay shows the app's sources, as the error log does */
+    why = ssr_gen_source_text(r->pool, gen, bundle, why);
+    file = ssr_gen_source_text(r->pool, gen, bundle, file);
+    nl = strchr(why, '\n');
+    message = nl ? apr_pstrmemdup(r->pool, why, (apr_size_t) (nl - why)) : why;
     return ssr_dev_error_page(r, conf, gen, status, "The render failed",
-                              message, nl ? nl + 1 : "",
-                              ssr_failure_file(r->pool, why,
-                                               ssr_app_bundle_path(app)));
+                              message, nl ? nl + 1 : "", file);
 }
 
 static int ssr_render_failed(request_rec *r, ssr_app_t *app,

@@ -134,3 +134,21 @@ describe(`a broken build is reported once (prefork, in the ${MPM} run)`, () => {
     assert.equal((await get(h, '/')).status, 200);
   });
 });
+
+describe(`dev mode's overlay at the app's sources (${MPM})`, () => {
+  let h;
+
+  before(async () => {
+    const app = errorsApp();
+    h = await startHttpd({ docroot: app.docroot, conf: conf(app, ['SSRLiveReload On']) });
+  });
+  after(() => h?.stop());
+
+  it('names src/App.js:4:3 in the page of a failed render', async () => {
+    const res = await get(h, '/boom');
+    assert.equal(res.status, 500, h.explain(res));
+    assert.match(res.text, /"title":"The render failed"/);
+    assert.match(res.text, /"file":"src\/App\.js:4:3"/, h.explain(res));
+    assert.match(res.text, /at price \(src\/App\.js:4:3\)/, h.explain(res));
+  });
+});
