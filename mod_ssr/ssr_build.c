@@ -316,14 +316,24 @@ static const struct {
     { "\xE2\x94\x82", '|' },     /* box drawings light vertical */
     { "\xE2\x94\x83", '|' },     /* heavy vertical */
     { "\xE2\x94\x80", '-' },     /* light horizontal */
+    { "\xE2\x94\x81", '-' },     /* heavy horizontal */
+    { "\xE2\x94\xAC", '+' },     /* down and horizontal */
+    { "\xE2\x94\xB4", '+' },     /* up and horizontal */
+    { "\xE2\x94\xBC", '+' },     /* vertical and horizontal */
+    { "\xE2\x94\x9C", '|' },     /* vertical and right */
+    { "\xE2\x94\xA4", '|' },     /* vertical and left */
+    { "\xE2\x95\xAD", '+' },     /* arc down and right */
+    { "\xE2\x95\xAE", '+' },     /* arc down and left */
+    { "\xE2\x95\xAF", '+' },     /* arc up and left */
+    { "\xE2\x95\xB0", '+' },     /* arc up and right */
     { "\xE2\x80\xBA", '>' },     /* single right-pointing angle quote */
     { "\xE2\x9D\xAF", '>' },     /* heavy right-pointing angle */
     { "\xE2\x86\x92", '>' },     /* rightwards arrow */
     { "\xC2\xB7", '.' },          /* middle dot */
 };
 
-/* One line of text made fit for a log entry: control characters dropped
- * (tabs become spaces), code-frame characters in ASCII, cut at the end of
+/* One line of text made fit for a log entry: control characters and
+ * colours dropped (tabs become spaces), code-frame characters in ASCII, cut at the end of
  * buf.  Returns its length. */
 static apr_size_t ssr_log_clean(const char *line, apr_size_t len, char *buf,
                                 apr_size_t size)
@@ -352,6 +362,14 @@ static apr_size_t ssr_log_clean(const char *line, apr_size_t len, char *buf,
         }
         else if (c == '\t') {
             buf[o++] = ' ';
+        }
+        else if (c == 0x1B && i + 1 < len && line[i + 1] == '[') {
+            /* a colour (ANSI CSI sequence) of a bundler's message */
+            i += 2;
+            while (i < len && !((unsigned char) line[i] >= 0x40 &&
+                                (unsigned char) line[i] <= 0x7E)) {
+                i++;
+            }
         }
         else if (c >= 0x20 && c != 0x7F) {
             buf[o++] = (char) c;

@@ -108,16 +108,16 @@ describe(`a broken build is reported once (prefork, in the ${MPM} run)`, () => {
   });
   after(() => h?.stop());
 
-  it('logs "cannot load build" once though both children tried it', async () => {
+  it('logs "cannot load build" once though both children tried it, a line per entry', async () => {
     assert.equal((await get(h, '/')).status, 200);
     const pids = await h.waitForChildren(2);
     assert.equal(pids.length, 2, h.explain(null, 'two children'));
     const from = h.logMark();
-    // a build of the plugin's that does not compile: stamped like the
-    // template, so that it is loaded (and fails) at once
+    // a build of the plugin's that throws a bundler's error (watch mode):
+    // stamped like the template, so that it is loaded (and fails) at once
     const template = path.join(app.docroot, 'index.html');
     replaceFile(template, fs.readFileSync(template, 'utf8').replace(/mod_ssr-build:[\w.]+/, 'mod_ssr-build:errors.broken'));
-    replaceFile(app.bundle, `/*! mod_ssr-build: errors.broken */\n${fs.readFileSync(path.join(FIXTURES, 'bad', 'syntax-error.js'))}`);
+    replaceFile(app.bundle, `/*! mod_ssr-build: errors.broken */\n${fs.readFileSync(path.join(FIXTURES, 'errors', 'frame-error.js'))}`);
     fixTree(app.dir);   // settled: loaded at the next check
     // until the second child said it tried too (or 10 s)
     const end = Date.now() + 10_000;
@@ -129,7 +129,13 @@ describe(`a broken build is reported once (prefork, in the ${MPM} run)`, () => {
     assert.ok(log.includes('AH20112'), h.explain(null, 'the second child never tried the build'));
     const reports = log.split('\n').filter((l) => l.includes('cannot load build of'));
     assert.equal(reports.length, 1, h.explain(null, 'reports of the broken build'));
-    assert.match(reports[0], /SyntaxError/);
+    // one entry per line of the error, its code frame in ASCII, no colours
+    assert.match(reports[0], /AH20033: cannot load build of .* \[errors\.broken\]: Error: \[PARSE_ERROR\] Unterminated regular expression$/);
+    const frame = log.split('\n').filter((l) => l.includes('AH20033: [errors.broken]'));
+    assert.ok(frame.some((l) => l.endsWith('[errors.broken]    +-[ src/App.jsx:2:18 ]')), frame.join('\n'));
+    assert.ok(frame.some((l) => l.endsWith('[errors.broken]  2 |   return <div>{x</div>;')), frame.join('\n'));
+    assert.ok(frame.some((l) => l.endsWith('+----- frame-error-marker')), frame.join('\n'));
+    for (const l of [reports[0], ...frame]) assert.ok(!/\\x|\\n|\[0m/.test(l), `escaped: ${l}`);
     // the old build still serves
     assert.equal((await get(h, '/')).status, 200);
   });
