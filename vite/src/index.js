@@ -882,7 +882,7 @@ export default function modSsr(options = {}) {
         chunk.code = bundleStampLine(PENDING_ID) + withShim.code;
         if (wantMaps && withShim.map) {
           setChunkMap(bundle, chunk, rootRelativeMap({ ...withShim.map, mappings: `;${withShim.map.mappings}` },
-            outputOptions.dir ? path.resolve(root, outputOptions.dir) : serverOutDir, root));
+            outputOptions.dir ? path.resolve(root, outputOptions.dir) : serverOutDir, root, PENDING_ID));
         }
 
         const packageRequires = [];

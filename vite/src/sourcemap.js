@@ -35,15 +35,19 @@ const toPosix = (p) => p.split(path.sep).join('/');
  * @param {object} map the chunk's map, its sources relative to `outDir`
  * @param {string} outDir the directory the map is written to
  * @param {string} root the project root
+ * @param {string} [id] the build id to stamp (the bundle's pending one: the
+ *   engine check runs the bundle with its map before the build is stamped)
  */
-export function rootRelativeMap(map, outDir, root) {
+export function rootRelativeMap(map, outDir, root, id) {
   const base = map.sourceRoot ? path.resolve(outDir, map.sourceRoot) : outDir;
   const sources = (map.sources || []).map((s) => {
     if (typeof s !== 'string' || s === '' || s.startsWith('\0') || /^[a-z][a-z0-9+.-]*:/i.test(s)) return s;
     return toPosix(path.relative(root, path.resolve(base, s)));
   });
   const back = toPosix(path.relative(outDir, root));
-  return { ...map, sourceRoot: back === '' ? '' : `${back}/`, sources };
+  const out = { ...map, sourceRoot: back === '' ? '' : `${back}/`, sources };
+  if (id) out[MAP_BUILD_KEY] = id;
+  return out;
 }
 
 /**

@@ -29,6 +29,8 @@ test('sources are named from the project root, with a sourceRoot back to it', ()
     path.join(root, 'dist'), root);
   assert.deepEqual(rooted.sources, ['src/a.js']);
   assert.equal(rooted.sourceRoot, '../');
+  assert.equal(rooted.x_mod_ssr_build, undefined);
+  assert.equal(rootRelativeMap({ version: 3, sources: [], mappings: '' }, root, root, 'pending').x_mod_ssr_build, 'pending');
 });
 
 test('the map file the bundler emitted is replaced too', () => {
