@@ -333,8 +333,8 @@ static const struct {
 };
 
 /* One line of text made fit for a log entry: control characters and
- * colours dropped (tabs become spaces), code-frame characters in ASCII, cut at the end of
- * buf.  Returns its length. */
+ * colours dropped (tabs become spaces), code-frame characters in ASCII,
+ * cut at the end of buf.  Returns its length. */
 static apr_size_t ssr_log_clean(const char *line, apr_size_t len, char *buf,
                                 apr_size_t size)
 {

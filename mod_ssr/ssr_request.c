@@ -445,8 +445,9 @@ static const char *ssr_failure_text(const ssr_render_result_t *res,
     return res->detail ? res->detail : "unknown error";
 }
 
-/* A short mark for the lines of one request's report: mod_unique_id's
- * log id when there is one, else a hash of the request. */
+/* A short mark for the lines of one request's report: the request's log
+ * id when httpd made one (an ErrorLogFormat with %L), else a hash of the
+ * request. */
 static const char *ssr_log_marker(request_rec *r)
 {
     struct {
