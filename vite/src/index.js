@@ -43,6 +43,7 @@ import babel from '@babel/core';
 import presetEnv from '@babel/preset-env';
 import * as acorn from 'acorn';
 import { transformNativeEscapes } from './native-escape.js';
+import { rootRelativeMap, serverSourcemap, setChunkMap, stampSourceMap } from './sourcemap.js';
 
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -380,6 +381,7 @@ export function stampBuild(files, id = newBuildId()) {
   if (files.manifest) {
     replaceFileAtomically(files.manifest, stampManifest(fs.readFileSync(files.manifest, 'utf8'), id));
   }
+  stampSourceMap(files.bundle, id);
   replaceFileAtomically(files.bundle, stampBundle(fs.readFileSync(files.bundle, 'utf8'), id));
   return id;
 }
@@ -671,6 +673,7 @@ export default function modSsr(options = {}) {
         /* watch mode: Vite would empty the directory before each rebuild,
          * leaving mod_ssr a moment without a bundle (and the marker) */
         emptyOutDir: watching ? (userSsrBuild.emptyOutDir ?? false) : true,
+        sourcemap: serverSourcemap(userSsrBuild, userConfig.build, options),
         rollupOptions: { output: ssrOutput },
       };
       /* `vite build --ssr <entry>` (the standard template's build:server)
@@ -879,7 +882,8 @@ export default function modSsr(options = {}) {
          * build is written */
         chunk.code = bundleStampLine(PENDING_ID) + withShim.code;
         if (wantMaps && withShim.map) {
-          chunk.map = { ...withShim.map, mappings: `;${withShim.map.mappings}` };
+          setChunkMap(bundle, chunk, rootRelativeMap({ ...withShim.map, mappings: `;${withShim.map.mappings}` },
+            outputOptions.dir ? path.resolve(root, outputOptions.dir) : serverOutDir, root, PENDING_ID));
         }
 
         const packageRequires = [];
