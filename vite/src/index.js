@@ -42,6 +42,10 @@ import babel from '@babel/core';
 import presetEnv from '@babel/preset-env';
 import * as acorn from 'acorn';
 import { transformNativeEscapes } from './native-escape.js';
+import {
+  appBuildReusable, removeAppBuildRecord, writeAppBuildRecord,
+} from './build-reuse.js';
+import { SOLID_ENTRY_PREFIX, isSolidApp, solidEntryWrapper } from './frameworks.js';
 
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -281,6 +285,23 @@ export function touchBuildMarker(dir) {
     fs.writeFileSync(file, '');
   }
   return file;
+}
+
+/* The bundle is CommonJS, but an app's package.json says "type": "module"
+ * (every Vite template does): Node, which runs the same bundle under the
+ * template's own server.js (`npm run preview`), would take it for an ES
+ * module ("exports is not defined in ES module scope").  A package.json
+ * beside it says what it is; mod_ssr does not read it. */
+function writeServerPackageJson(dir) {
+  const file = path.join(dir, 'package.json');
+  const text = '{\n  "type": "commonjs"\n}\n';
+  try {
+    if (fs.readFileSync(file, 'utf8') === text) return;
+  } catch {
+    /* not there yet */
+  }
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(file, text);
 }
 
 /* Build ids.  Every complete build gets one id, stamped into the bundle
@@ -603,6 +624,11 @@ export default function modSsr(options = {}) {
   let logger = null;
   let resolvedBase = '/';
   let entryRel = null;
+  let mode = 'production';
+  let configFile = null;
+  let ssrEntry = null;       /* `vite build --ssr <entry>`: the entry, absolute */
+  let solidApp = false;      /* built with vite-plugin-solid */
+  let serverModuleIds = [];  /* what went into the server bundle */
 
   const babelModuleOptions = (filename) => ({
     babelrc: false,
@@ -677,8 +703,16 @@ export default function modSsr(options = {}) {
       if (entry && !(env.isSsrBuild && typeof userConfig.build?.ssr === 'string')) {
         ssrBuild.rollupOptions.input = { 'entry-server': path.resolve(root, entry) };
       }
+      /* `vite build --outDir dist/client` (the standard template's
+       * build:client): the server bundle goes beside it, as the template's
+       * build:server would put it */
+      const cliOutDir = userConfig.build?.outDir;
+      const besideClient = appMode && typeof cliOutDir === 'string' &&
+        path.basename(cliOutDir) === 'client' && !options.serverOutDir
+        ? path.join(path.dirname(cliOutDir), 'server') : null;
       if (appMode) {
-        ssrBuild.outDir = userSsrBuild.outDir || options.serverOutDir || path.posix.join(outBase, 'server');
+        ssrBuild.outDir = userSsrBuild.outDir || options.serverOutDir || besideClient ||
+          path.posix.join(outBase, 'server');
         /* ssr: true makes the legacy single-environment flags consistent */
         ssrBuild.ssr = true;
       }
@@ -706,7 +740,8 @@ export default function modSsr(options = {}) {
         out.environments = {
           client: {
             build: {
-              outDir: userClientBuild.outDir || options.clientOutDir || path.posix.join(outBase, 'client'),
+              outDir: userClientBuild.outDir || options.clientOutDir || (besideClient ? cliOutDir : null) ||
+                path.posix.join(outBase, 'client'),
               ssrManifest: userClientBuild.ssrManifest ?? userConfig.build?.ssrManifest ?? true,
               /* watch mode: keep the template (and the assets of pages still
                * open on the previous build) while rebuilding */
@@ -740,6 +775,11 @@ export default function modSsr(options = {}) {
       logger = config.logger;
       resolvedBase = config.base;
       root = config.root;
+      mode = config.mode;
+      configFile = config.configFile || null;
+      solidApp = options.solidHydrationScript ?? isSolidApp(config.plugins);
+      ssrEntry = !appMode && typeof config.build.ssr === 'string'
+        ? path.resolve(root, config.build.ssr) : null;
       const envs = config.environments || {};
       if (appMode) {
         clientOutDir = path.resolve(root, envs.client?.build?.outDir || path.join(outBase, 'client'));
@@ -757,6 +797,35 @@ export default function modSsr(options = {}) {
           'set the `entry` option');
       }
     },
+    /* `vite build --ssr <entry>` right after an app build (the standard
+     * template's build:server after build:client) would build the same
+     * server bundle again: skipped when nothing changed (build-reuse.js). */
+    buildApp(builder) {
+      if (appMode || watching || !ssrEntry || options.reuseAppBuild === false) return;
+      const envs = Object.values(builder.environments || {});
+      if (envs.length !== 1 || envs[0].name !== 'ssr' || envs[0].isBuilt) return;
+      const bundleFile = path.join(serverOutDir, 'entry-server.js');
+      const read = (f) => {
+        try {
+          return fs.readFileSync(f, 'utf8');
+        } catch {
+          return '';
+        }
+      };
+      const { template } = clientFiles(clientOutDir);
+      const why = appBuildReusable({
+        dir: serverOutDir, entry: ssrEntry, mode,
+        bundleId: buildIdOf('bundle', read(bundleFile)),
+        templateId: template ? buildIdOf('template', read(template)) : null,
+      });
+      if (why) {
+        (logger || console).info(`[${PLUGIN}] building the server bundle (${why})`);
+        return;
+      }
+      envs[0].isBuilt = true;
+      (logger || console).info(`[${PLUGIN}] ${display(bundleFile)} is up to date: ` +
+        'built by the client build with this entry, and no source has changed since');
+    },
   };
 
   const serverPlugin = {
@@ -773,6 +842,14 @@ export default function modSsr(options = {}) {
     resolveId: {
       order: 'pre',
       async handler(source, importer, resolveOptions) {
+        /* a Solid app's server entry: wrapped (frameworks.js) */
+        if (solidApp && !importer && resolveOptions?.isEntry && !source.startsWith(SOLID_ENTRY_PREFIX)) {
+          const entry = await this.resolve(source, importer, { ...resolveOptions, skipSelf: true });
+          if (entry && !entry.external && path.isAbsolute(cleanId(entry.id))) {
+            return SOLID_ENTRY_PREFIX + entry.id;
+          }
+          return entry;
+        }
         const builtin = builtinName(source);
         if (builtin) {
           /* a bare name a dependency imports: an installed package of that
@@ -796,6 +873,9 @@ export default function modSsr(options = {}) {
     },
 
     load(id) {
+      if (id.startsWith(SOLID_ENTRY_PREFIX)) {
+        return { code: solidEntryWrapper(id.slice(SOLID_ENTRY_PREFIX.length)) };
+      }
       if (!id.startsWith(BUILTIN_PREFIX)) return null;
       return { code: builtinStub(id.slice(BUILTIN_PREFIX.length)), moduleSideEffects: false };
     },
@@ -849,6 +929,7 @@ export default function modSsr(options = {}) {
             `(${chunks.map((c) => c.fileName).join(', ')})`);
         }
         const chunk = chunks[0];
+        serverModuleIds = chunk.moduleIds || Object.keys(chunk.modules || {});
         if (outputOptions.format !== 'cjs') {
           this.error(`the server bundle must be CommonJS, not '${outputOptions.format}' ` +
             '(do not set build.rollupOptions.output.format for the ssr environment)');
@@ -896,6 +977,7 @@ export default function modSsr(options = {}) {
       const chunk = Object.values(bundle).find((f) => f.type === 'chunk');
       const dir = outputOptions.dir ? path.resolve(root, outputOptions.dir) : serverOutDir;
       const bundleFile = path.join(dir, chunk.fileName);
+      writeServerPackageJson(dir);
 
       /* `vite build --watch`: the watch round does the rest once every
        * environment is done (the client may still be building now) */
@@ -914,7 +996,14 @@ export default function modSsr(options = {}) {
       /* the client was built first: the build is complete.  A server-only
        * build (`vite build --ssr`) joins the client build beside it. */
       const clientId = !appMode && template ? buildIdOf('template', fs.readFileSync(template, 'utf8')) : null;
-      stampBuild({ bundle: bundleFile, template, manifest }, clientId || chooseBuildId(options.buildId));
+      const id = stampBuild({ bundle: bundleFile, template, manifest }, clientId || chooseBuildId(options.buildId));
+      if (appMode && !watching && entryRel) {
+        writeAppBuildRecord(dir, {
+          id, entry: path.resolve(root, entryRel), mode, configFile, moduleIds: serverModuleIds,
+        });
+      } else {
+        removeAppBuildRecord(dir);
+      }
       touchBuildMarker(dir);
       if (watching) {
         if (prerenderPlan(options.prerender, root)) {
