@@ -37,7 +37,7 @@ const CHROMIUM_ARGS = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
 const NPM = process.env.NPM || 'npm';
-const BUILD_MS = 180_000;      // one template's npm run build
+const BUILD_MS = 300_000;      // one template's npm run build (a loaded CI machine)
 const PARALLEL = Number(process.env.SSR_TEMPLATES_JOBS || 2);
 const STEP_MS = 15_000;        // one navigation or one wait in the page
 const ROUTES = ['/', '/about', '/deep/link?q=1&r=%C3%A9'];
@@ -168,7 +168,7 @@ before(async () => {
       executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 30_000,
     });
   }
-}, { timeout: 900_000 });
+}, { timeout: 1_700_000 });
 
 after(async () => {
   await browser?.close();
@@ -187,7 +187,8 @@ for (const name of TEMPLATES) {
       const a = app();
       assert.ok(a, 'not built');
       assert.ok(!a.error, a.error);
-      assert.equal(a.build.code, 0, `npm run build failed:\n${a.build.out.slice(-4000)}`);
+      assert.equal(a.build.code, 0, `npm run build failed (${a.build.signal ? `killed after ${BUILD_MS} ms` :
+        `exit ${a.build.code}`}):\n${a.build.out.slice(-4000)}`);
       return a;
     };
 

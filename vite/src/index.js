@@ -46,6 +46,7 @@ import {
   appBuildReusable, removeAppBuildRecord, writeAppBuildRecord,
 } from './build-reuse.js';
 import { SOLID_ENTRY_PREFIX, isSolidApp, solidEntryWrapper } from './frameworks.js';
+import { createTransformCache, defaultCacheDir, fingerprint, lowerChunk } from './transform-cache.js';
 
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -54,6 +55,14 @@ const PLUGIN = 'vite-plugin-mod-ssr';
 const CORE_JS_DIR = path.dirname(require.resolve('core-js/package.json'));
 const CORE_JS_VERSION = require('core-js/package.json').version.split('.').slice(0, 2).join('.');
 const RUNTIME_SHIM = fs.readFileSync(path.join(here, 'runtime-shim.js'), 'utf8');
+/* What the per-module transforms' results depend on besides their options */
+const TOOL_VERSIONS = {
+  plugin: require('../package.json').version,
+  babel: babel.version,
+  presetEnv: require('@babel/preset-env/package.json').version,
+  coreJs: require('core-js/package.json').version,
+  sources: ['index.js', 'native-escape.js'].map((f) => fs.statSync(path.join(here, f)).mtimeMs),
+};
 
 /* What Babel compiles down to. Duktape 2.7 is ES5.1; IE 11 is the browser
  * target whose syntax level is ES5 and whose built-in gaps are the closest
@@ -629,6 +638,7 @@ export default function modSsr(options = {}) {
   let ssrEntry = null;       /* `vite build --ssr <entry>`: the entry, absolute */
   let solidApp = false;      /* built with vite-plugin-solid */
   let serverModuleIds = [];  /* what went into the server bundle */
+  let caches = null;         /* per-module transform results (transform-cache.js) */
 
   const babelModuleOptions = (filename) => ({
     babelrc: false,
@@ -668,6 +678,14 @@ export default function modSsr(options = {}) {
       useBuiltIns: false,
     }]],
   });
+
+  /* One statement of the finished chunk (lowerChunk): one options object,
+   * so that Babel reuses its loaded plugins from call to call. */
+  let statementOptions = null;
+  const chunkStatementOptions = () => {
+    statementOptions = statementOptions || { ...babelChunkOptions('entry-server.js'), sourceMaps: false };
+    return statementOptions;
+  };
 
   const configPlugin = {
     name: `${PLUGIN}:config`,
@@ -836,6 +854,18 @@ export default function modSsr(options = {}) {
     configResolved(config) {
       wantMaps = !!config.build?.sourcemap;
       minified = !!config.environments?.ssr?.build?.minify;
+      if (!caches) {
+        const dir = options.cache === false ? null
+          : options.cacheDir ? path.resolve(config.root, options.cacheDir)
+            : options.cache === 'memory' ? null : defaultCacheDir(config.root);
+        const fp = fingerprint({ TOOL_VERSIONS, targets, exclude, include, wantMaps });
+        caches = options.cache === false ? null : {
+          babel: createTransformCache({ name: 'babel', fingerprint: fp, dir }),
+          escape: createTransformCache({ name: 'escape', fingerprint: fp, dir }),
+          /* the finished chunk, in groups of statements (lowerChunk) */
+          chunk: createTransformCache({ name: 'chunk', fingerprint: fp, dir }),
+        };
+      }
     },
 
     /* The polyfill imports Babel adds name core-js: bundle this package's. */
@@ -901,9 +931,13 @@ export default function modSsr(options = {}) {
          * pass over the whole chunk makes them ES5) */
         if (file.startsWith('\0') || !JS_LIKE.test(file)) return null;
         if (isInside(file, CORE_JS_DIR)) return null;
+        const compile = async (input) => {
+          const r = await babel.transformAsync(input, babelModuleOptions(file));
+          return r && { code: r.code, map: r.map || null, metadata: { modSsrRegexps: r.metadata?.modSsrRegexps } };
+        };
         let result;
         try {
-          result = await babel.transformAsync(code, babelModuleOptions(file));
+          result = caches ? await caches.babel.get(file, code, compile) : await compile(code);
         } catch (e) {
           this.error(`Babel could not compile ${file} to ES5: ${e.message}`);
         }
@@ -938,9 +972,16 @@ export default function modSsr(options = {}) {
           this.error(`the server entry ${chunk.facadeModuleId || chunk.fileName} ` +
             'does not export a `render` function');
         }
-        let result;
+        let result = null;
+        /* statement by statement, reusing the last build's results
+         * (transform-cache.js); not with source maps or a minifier */
+        if (caches && !wantMaps && !minified) {
+          result = await lowerChunk(chunk.code, {
+            acorn, babel, babelOptions: chunkStatementOptions(), cache: caches.chunk,
+          });
+        }
         try {
-          result = await babel.transformAsync(chunk.code, {
+          result = result || await babel.transformAsync(chunk.code, {
             ...babelChunkOptions(chunk.fileName),
             inputSourceMap: wantMaps && chunk.map ? chunk.map : undefined,
           });
@@ -953,7 +994,10 @@ export default function modSsr(options = {}) {
             'mod_ssr has no module loader, they now return a rejected promise');
         }
         const withShim = insertShim(result.code, result.map);
-        const problem = es5Check(withShim.code, chunk.fileName);
+        /* lowerChunk's output is ES5 by construction (each compiled group
+         * was parsed as ES5, each group kept as it was checked to be):
+         * watch rebuilds skip the whole-bundle check */
+        const problem = watching && result.compiled !== undefined ? null : es5Check(withShim.code, chunk.fileName);
         if (problem) this.error(`${problem}`);
         /* the first line is the build stamp's, filled in once the whole
          * build is written */
@@ -1283,10 +1327,12 @@ export default function modSsr(options = {}) {
     },
     transform: {
       order: 'pre',
-      handler(code, id) {
+      async handler(code, id) {
         const file = cleanId(id);
         if (file.startsWith('\0') || !JS_LIKE.test(file)) return null;
-        const result = transformNativeEscapes(code);
+        const result = caches
+          ? await caches.escape.get(file, code, async (input) => transformNativeEscapes(input))
+          : transformNativeEscapes(code);
         if (!result) return null;
         /* a package's helper of another version (an app's own function of
          * the same name is none of these) */
