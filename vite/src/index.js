@@ -47,6 +47,7 @@ import {
 } from './build-reuse.js';
 import { SOLID_ENTRY_PREFIX, isSolidApp, solidEntryWrapper } from './frameworks.js';
 import { createTransformCache, defaultCacheDir, fingerprint, lowerChunk } from './transform-cache.js';
+import { watchManifestPlugin } from './watch-manifest.js';
 
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -639,6 +640,7 @@ export default function modSsr(options = {}) {
   let solidApp = false;      /* built with vite-plugin-solid */
   let serverModuleIds = [];  /* what went into the server bundle */
   let caches = null;         /* per-module transform results (transform-cache.js) */
+  let lastStats = null;      /* watch mode: the module cache's counts at the last build */
 
   const babelModuleOptions = (filename) => ({
     babelrc: false,
@@ -992,6 +994,16 @@ export default function modSsr(options = {}) {
         if (dynamicImports && dynamicImports.length) {
           this.warn(`the server bundle had dynamic imports of ${[...new Set(dynamicImports)].join(', ')}: ` +
             'mod_ssr has no module loader, they now return a rejected promise');
+        }
+        if (watching && caches) {
+          const now = { ...caches.babel.stats };
+          const last = lastStats || { hits: 0, diskHits: 0, misses: 0 };
+          lastStats = now;
+          const reused = now.hits + now.diskHits - last.hits - last.diskHits;
+          (logger || console).info(`[${PLUGIN}] server bundle: ${reused} of ${reused + now.misses - last.misses} ` +
+            'modules reused' + (result.compiled !== undefined
+            ? `, ${result.compiled} of ${result.compiled + result.reused} statement groups compiled to ES5` : ''),
+          { timestamp: true });
         }
         const withShim = insertShim(result.code, result.map);
         /* lowerChunk's output is ES5 by construction (each compiled group
@@ -1348,7 +1360,7 @@ export default function modSsr(options = {}) {
     },
   };
 
-  return [configPlugin, nativeEscapePlugin, serverPlugin];
+  return [configPlugin, nativeEscapePlugin, serverPlugin, watchManifestPlugin(`${PLUGIN}:watch-manifest`)];
 }
 
 export { modSsr };
