@@ -30,7 +30,8 @@ test('one vite build writes the client build, the SSR manifest and the server bu
   assert.ok(fs.existsSync(path.join(root, 'dist/client/.vite/ssr-manifest.json')));
   const assets = fs.readdirSync(path.join(root, 'dist/client/assets'));
   assert.ok(assets.some((f) => f.endsWith('.js')), 'client JS');
-  assert.deepEqual(fs.readdirSync(path.join(root, 'dist/server')).sort(), ['.mod_ssr-build-complete', 'entry-server.js']);
+  assert.deepEqual(fs.readdirSync(path.join(root, 'dist/server')).sort(),
+    ['.mod_ssr-app-build.json', '.mod_ssr-build-complete', 'entry-server.js', 'package.json']);
 });
 
 test('the build-complete marker is touched after the client and the server are written', () => {
