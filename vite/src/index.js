@@ -62,7 +62,11 @@ const TOOL_VERSIONS = {
   babel: babel.version,
   presetEnv: require('@babel/preset-env/package.json').version,
   coreJs: require('core-js/package.json').version,
-  sources: ['index.js', 'native-escape.js'].map((f) => fs.statSync(path.join(here, f)).mtimeMs),
+  /* the code itself: a package's files all have one mtime once installed */
+  sources: crypto.createHash('sha256')
+    .update(['index.js', 'native-escape.js', 'transform-cache.js']
+      .map((f) => fs.readFileSync(path.join(here, f), 'utf8')).join('\0'))
+    .digest('hex'),
 };
 
 /* What Babel compiles down to. Duktape 2.7 is ES5.1; IE 11 is the browser

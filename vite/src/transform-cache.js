@@ -40,6 +40,30 @@ export function fingerprint(value) {
   }));
 }
 
+/* Results nobody wrote for PRUNE_DAYS are removed, in the background, once
+ * per process and folder: every edit in watch mode leaves one behind. */
+const PRUNE_DAYS = 14;
+const pruned = new Set();
+function pruneLater(folder) {
+  if (pruned.has(folder)) return;
+  pruned.add(folder);
+  const limit = Date.now() - PRUNE_DAYS * 24 * 3600 * 1000;
+  setImmediate(async () => {
+    try {
+      for (const sub of await fs.promises.readdir(folder)) {
+        const dir = path.join(folder, sub);
+        for (const f of await fs.promises.readdir(dir)) {
+          const file = path.join(dir, f);
+          const st = await fs.promises.stat(file);
+          if (st.mtimeMs < limit) await fs.promises.unlink(file);
+        }
+      }
+    } catch {
+      /* no cache yet, or a concurrent build pruning it too */
+    }
+  }).unref?.();
+}
+
 /** The default directory of the disk cache for a project root. */
 export function defaultCacheDir(root) {
   return path.join(root, 'node_modules', '.vite-plugin-mod-ssr');
@@ -57,6 +81,7 @@ export function createTransformCache({ name, fingerprint: fp, dir = null }) {
   let diskUsable = !!folder;
 
   const keyOf = (id, code) => hash(name, fp, id, code);
+  if (folder) pruneLater(folder);
   const fileOf = (key) => path.join(folder, key.slice(0, 2), `${key.slice(2)}.json`);
 
   function remember(key, value) {
