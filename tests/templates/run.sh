@@ -97,7 +97,7 @@ fi
 echo "=== the templates: npm run build, node server.js vs mod_ssr, Chromium ==="
 TMPDIR=${TMPDIR:-/tmp} SSR_TEMPLATES_WORK=$work NPM=$NPM
 export TMPDIR SSR_TEMPLATES_WORK NPM CHROMIUM NODE APACHE2 APXS_LIBEXECDIR MOD_SSR_SO
-limit 1800 "$NODE" --test --test-concurrency=1 --test-timeout=1800000 --test-force-exit \
+limit 2400 "$NODE" --test --test-concurrency=1 --test-timeout=2400000 --test-force-exit \
   "$@" "$here/templates.test.mjs"
 rc=$?
 [ $rc -eq 124 ] && echo "template tests: timed out" >&2

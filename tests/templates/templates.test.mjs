@@ -37,7 +37,7 @@ const CHROMIUM_ARGS = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
 const NPM = process.env.NPM || 'npm';
-const BUILD_MS = 300_000;      // one template's npm run build (a loaded CI machine)
+const BUILD_MS = 600_000;      // one template's npm run build (on a loaded machine)
 const PARALLEL = Number(process.env.SSR_TEMPLATES_JOBS || 2);
 const STEP_MS = 15_000;        // one navigation or one wait in the page
 const ROUTES = ['/', '/about', '/deep/link?q=1&r=%C3%A9'];
@@ -168,7 +168,7 @@ before(async () => {
       executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 30_000,
     });
   }
-}, { timeout: 1_700_000 });
+}, { timeout: 2_300_000 });
 
 after(async () => {
   await browser?.close();

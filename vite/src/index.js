@@ -1011,9 +1011,10 @@ export default function modSsr(options = {}) {
         }
         const withShim = insertShim(result.code, result.map);
         /* lowerChunk's output is ES5 by construction (each compiled group
-         * was parsed as ES5, each group kept as it was checked to be):
-         * watch rebuilds skip the whole-bundle check */
-        const problem = watching && result.compiled !== undefined ? null : es5Check(withShim.code, chunk.fileName);
+         * was parsed as ES5, each group kept as it is passed a whitelist of
+         * ES5 syntax), and the engine check follows: the whole-bundle parse
+         * is for the whole-chunk pass's output */
+        const problem = result.compiled !== undefined ? null : es5Check(withShim.code, chunk.fileName);
         if (problem) this.error(`${problem}`);
         /* the first line is the build stamp's, filled in once the whole
          * build is written */
