@@ -32,7 +32,7 @@ test('one vite build writes the client build, the SSR manifest and the server bu
   const assets = fs.readdirSync(path.join(root, 'dist/client/assets'));
   assert.ok(assets.some((f) => f.endsWith('.js')), 'client JS');
   assert.deepEqual(fs.readdirSync(path.join(root, 'dist/server')).sort(),
-    ['.mod_ssr-build-complete', 'entry-server.js', 'entry-server.js.map']);
+    ['.mod_ssr-app-build.json', '.mod_ssr-build-complete', 'entry-server.js', 'entry-server.js.map', 'package.json']);
 });
 
 test('the build-complete marker is touched after the client and the server are written', () => {
