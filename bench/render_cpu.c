@@ -66,6 +66,8 @@ int main(int argc, const char *const *argv)
     app.bundle_path = argv[1];
     app.template_path = argv[2];
     app.quiet = 1;
+    /* a benchmark, not a server: room for a slow machine or valgrind */
+    app.timeout = apr_time_from_sec(120);
     headers = apr_array_make(p, 1, sizeof(ssr_kv_t));
     if ((rc = ssr_cli_load(p, &app)) != 0) {
         return rc;
