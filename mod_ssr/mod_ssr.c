@@ -142,25 +142,33 @@ static const char *ssr_set_scope(cmd_parms *cmd, void *cfg, const char *arg)
     return err;
 }
 
-static const char *ssr_set_heaps(cmd_parms *cmd, void *cfg, const char *arg)
+/* "auto" (stored as 0) or a whole number from 1 to max. */
+static const char *ssr_set_auto_count(cmd_parms *cmd, const char *arg,
+                                      int *out, int max, const char *why_bad)
 {
     int n;
     const char *why;
 
     if (strcasecmp(arg, "auto") == 0) {
-        SSR_CONF(cfg)->heaps = 0;
+        *out = 0;
         return NULL;
     }
     why = ssr_parse_count(arg, &n);
-    if (why == NULL && (n < 1 || n > SSR_MAX_HEAPS)) {
-        why = "must be 'auto' or a number of heaps from 1 to "
-              APR_STRINGIFY(SSR_MAX_HEAPS);
+    if (why == NULL && (n < 1 || n > max)) {
+        why = why_bad;
     }
     if (why) {
         return ssr_bad_value(cmd, arg, why);
     }
-    SSR_CONF(cfg)->heaps = n;
+    *out = n;
     return NULL;
+}
+
+static const char *ssr_set_heaps(cmd_parms *cmd, void *cfg, const char *arg)
+{
+    return ssr_set_auto_count(cmd, arg, &SSR_CONF(cfg)->heaps, SSR_MAX_HEAPS,
+                              "must be 'auto' or a number of heaps from 1 to "
+                              APR_STRINGIFY(SSR_MAX_HEAPS));
 }
 
 static const char *ssr_set_queue_timeout(cmd_parms *cmd, void *cfg,
@@ -174,23 +182,10 @@ static const char *ssr_set_queue_timeout(cmd_parms *cmd, void *cfg,
 static const char *ssr_set_queue_limit(cmd_parms *cmd, void *cfg,
                                        const char *arg)
 {
-    int n;
-    const char *why;
-
-    if (strcasecmp(arg, "auto") == 0) {
-        SSR_CONF(cfg)->queue_limit = 0;
-        return NULL;
-    }
-    why = ssr_parse_count(arg, &n);
-    if (why == NULL && (n < 1 || n > SSR_MAX_QUEUE)) {
-        why = "must be 'auto' or a number of requests from 1 to "
-              APR_STRINGIFY(SSR_MAX_QUEUE);
-    }
-    if (why) {
-        return ssr_bad_value(cmd, arg, why);
-    }
-    SSR_CONF(cfg)->queue_limit = n;
-    return NULL;
+    return ssr_set_auto_count(cmd, arg, &SSR_CONF(cfg)->queue_limit,
+                              SSR_MAX_QUEUE,
+                              "must be 'auto' or a number of requests from 1 "
+                              "to " APR_STRINGIFY(SSR_MAX_QUEUE));
 }
 
 static const char *ssr_set_reload(cmd_parms *cmd, void *cfg, const char *arg)

@@ -68,6 +68,24 @@ function dropAfter(h, target, holdMs) {
   });
 }
 
+// Sends `count` requests for /slow, one at a time: a fixed order of
+// arrival, each sent once the one before it holds the heap or waits for it
+// (a slow server, under a sanitizer say, may take longer than any fixed
+// pause to read a request).  Request i has id i.
+async function fillLine(h, count, renderMs, t0 = Date.now()) {
+  const pending = [];
+  for (let i = 0; i < count; i++) {
+    pending.push(timed(h, `/slow?ms=${renderMs}&id=${i}`, t0));
+    const until = Date.now() + 5000;
+    for (;;) {
+      const s = await stats(h);
+      if (s.SSRHeapsBusy + s.SSRHeapWaits >= i + 1 || Date.now() > until) break;
+      await sleep(20);
+    }
+  }
+  return pending;
+}
+
 describe(`heap pool: waiting in line (${MPM})`, { skip: !THREADED && 'one thread per process' }, () => {
   let h;
 
@@ -85,19 +103,7 @@ describe(`heap pool: waiting in line (${MPM})`, { skip: !THREADED && 'one thread
   it('one heap: requests render one after another, first come first served, in that heap', async () => {
     const RENDER_MS = 600;
     const t0 = Date.now();
-    const pending = [];
-    for (let i = 0; i < 3; i++) {
-      pending.push(timed(h, `/slow?ms=${RENDER_MS}&id=${i}`, t0));
-      // a fixed order of arrival: the next is sent once this one holds the
-      // heap or waits for it (a slow server, under a sanitizer say, may
-      // take longer than any fixed pause to read a request)
-      const until = Date.now() + 5000;
-      for (;;) {
-        const s = await stats(h);
-        if (s.SSRHeapsBusy + s.SSRHeapWaits >= i + 1 || Date.now() > until) break;
-        await sleep(20);
-      }
-    }
+    const pending = await fillLine(h, 3, RENDER_MS, t0);
     await sleep(50);
     // 4 worker threads: 1 renders, 2 wait, 1 is free for mod_status
     const during = await stats(h);
@@ -194,22 +200,6 @@ describe(`heap pool: shedding (${MPM})`, { skip: !THREADED && 'one thread per pr
     pageOf(h, await get(h, '/fast?id=later'));
   });
 });
-
-// Sends requests for /slow, one at a time, each once the one before it
-// holds the heap or waits for it: a fixed order of arrival.
-async function fillLine(h, count, renderMs) {
-  const pending = [];
-  for (let i = 0; i < count; i++) {
-    pending.push(timed(h, `/slow?ms=${renderMs}&id=held${i}`));
-    const until = Date.now() + 5000;
-    for (;;) {
-      const s = await stats(h);
-      if (s.SSRHeapsBusy + s.SSRHeapWaits >= i + 1 || Date.now() > until) break;
-      await sleep(20);
-    }
-  }
-  return pending;
-}
 
 for (const [name, extra, held] of [
   ['SSRQueueLimit 1: a second waiting request', 'SSRQueueLimit 1', 2],
