@@ -194,6 +194,19 @@ for (const a of apps) {
     }
   }
 }
+/* A hand-written "What each change bought" section (engine and plugin
+ * changes measured with bench/render-cpu) is kept across runs. */
+const KEPT = '## What each change bought';
+try {
+  const prev = fs.readFileSync(opts.md, 'utf8');
+  const at = prev.indexOf(KEPT);
+  if (at >= 0) {
+    const end = prev.indexOf('\n## ', at + KEPT.length);
+    L.push('', prev.slice(at, end >= 0 ? end : prev.length).trimEnd());
+  }
+} catch {
+  /* no earlier results */
+}
 L.push('');
 L.push('## Every round');
 L.push('');
