@@ -20,6 +20,7 @@
 #include <mpm_common.h>
 #include <http_core.h>
 #include <apr_hash.h>
+#include <apr_lib.h>
 #include <apr_strings.h>
 
 #include <limits.h>
@@ -304,9 +305,27 @@ static const char *ssr_set_fetch_timeout(cmd_parms *cmd, void *cfg,
 static const char *ssr_set_fetch_max_size(cmd_parms *cmd, void *cfg,
                                           const char *arg)
 {
-    const char *why = ssr_parse_size(arg, &SSR_CONF(cfg)->fetch_max_size);
+    /* Not ssr_parse_size: a response cap may well be under its 1M floor
+     * for heaps (same K/M/G suffixes). */
+    char *end = NULL;
+    apr_int64_t n = apr_strtoi64(arg, &end, 10);
+    apr_int64_t unit = 1;
 
-    return why ? ssr_bad_value(cmd, arg, why) : NULL;
+    if (end != NULL && end != arg && end[0] != '\0' && end[1] == '\0') {
+        switch (end[0]) {
+        case 'k': case 'K': unit = 1024; end++; break;
+        case 'm': case 'M': unit = 1024 * 1024; end++; break;
+        case 'g': case 'G': unit = 1024 * 1024 * 1024; end++; break;
+        default: break;
+        }
+    }
+    if (end == NULL || end == arg || *end != '\0' || n < 1 ||
+        n > (APR_INT64_C(1) << 30) / unit || !apr_isdigit(arg[0])) {
+        return ssr_bad_value(cmd, arg, "must be a size from 1 byte to 1G "
+                             "(K, M, G suffixes)");
+    }
+    SSR_CONF(cfg)->fetch_max_size = (apr_size_t) (n * unit);
+    return NULL;
 }
 
 static const char *ssr_set_fetch_max(cmd_parms *cmd, void *cfg,
