@@ -784,6 +784,11 @@ static int ssr__io_start(void *baton, const ssr_io_request_t *rq,
         *err = "fetch: the render is over";
         return 0;
     }
+    if (pol->max_fetches <= 0) {
+        *err = apr_psprintf(f->pool, "fetch %s: fetch() is off here "
+                            "(SSRFetchMax 0)", rq->url);
+        return 0;
+    }
     if (f->started >= pol->max_fetches) {
         *err = apr_psprintf(f->pool, "fetch %s: more than %d fetches in one "
                             "render (SSRFetchMax)", rq->url, pol->max_fetches);
