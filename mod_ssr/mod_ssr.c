@@ -20,6 +20,7 @@
 #include <mpm_common.h>
 #include <http_core.h>
 #include <apr_hash.h>
+#include <apr_lib.h>
 #include <apr_strings.h>
 
 #include <limits.h>
@@ -32,6 +33,7 @@
 #include "ssr_config.h"
 #include "ssr_sections.h"
 #include "ssr_engine.h"
+#include "ssr_fetch.h"
 #include "ssr_heaps.h"
 #include "ssr_parse.h"
 #include "ssr_request.h"
@@ -257,6 +259,101 @@ static const char *ssr_set_env(cmd_parms *cmd, void *cfg, const char *name,
     return NULL;
 }
 
+/* SSRFetchAllow prefix ... | none: the lines of one scope add up. */
+static const char *ssr_set_fetch_allow(cmd_parms *cmd, void *cfg,
+                                      const char *arg)
+{
+    ssr_dir_conf *c = cfg;
+    const char *why = NULL, *prefix;
+
+    if (c->fetch_allow == NULL) {
+        c->fetch_allow = apr_array_make(cmd->pool, 2, sizeof(const char *));
+    }
+    if (strcasecmp(arg, "none") == 0) {
+        return NULL;
+    }
+    prefix = ssr_fetch_normalize_prefix(cmd->pool, arg, &why);
+    if (prefix == NULL) {
+        return ssr_bad_value(cmd, arg, why);
+    }
+    APR_ARRAY_PUSH(c->fetch_allow, const char *) = prefix;
+    return NULL;
+}
+
+/* SSRFetchForwardHeaders name ... | none */
+static const char *ssr_set_fetch_forward(cmd_parms *cmd, void *cfg,
+                                         const char *arg)
+{
+    static const char *const hop[] = { "host", "connection", "content-length",
+                                       "transfer-encoding", "upgrade",
+                                       "te", "expect", NULL };
+    ssr_dir_conf *c = cfg;
+    int i;
+
+    if (c->fetch_forward == NULL) {
+        c->fetch_forward = apr_array_make(cmd->pool, 4, sizeof(const char *));
+    }
+    if (strcasecmp(arg, "none") == 0) {
+        return NULL;
+    }
+    if (*arg == '\0' || arg[strspn(arg, "!#$%&'*+-.^_`|~0123456789"
+                                    "abcdefghijklmnopqrstuvwxyz"
+                                    "ABCDEFGHIJKLMNOPQRSTUVWXYZ")] != '\0') {
+        return ssr_bad_value(cmd, *arg ? arg : "\"\"",
+                             "is not a header name");
+    }
+    for (i = 0; hop[i]; i++) {
+        if (strcasecmp(arg, hop[i]) == 0) {
+            return ssr_bad_value(cmd, arg, "is set by the transfer itself "
+                                 "and cannot be forwarded");
+        }
+    }
+    APR_ARRAY_PUSH(c->fetch_forward, const char *) = arg;
+    return NULL;
+}
+
+static const char *ssr_set_fetch_timeout(cmd_parms *cmd, void *cfg,
+                                         const char *arg)
+{
+    const char *why = ssr_parse_duration(arg, &SSR_CONF(cfg)->fetch_timeout);
+
+    return why ? ssr_bad_value(cmd, arg, why) : NULL;
+}
+
+static const char *ssr_set_fetch_max_size(cmd_parms *cmd, void *cfg,
+                                          const char *arg)
+{
+    /* Not ssr_parse_size: a response cap may well be under its 1M floor
+     * for heaps (same K/M/G suffixes). */
+    char *end = NULL;
+    apr_int64_t n = apr_strtoi64(arg, &end, 10);
+    apr_int64_t unit = 1;
+
+    if (end != NULL && end != arg && end[0] != '\0' && end[1] == '\0') {
+        switch (end[0]) {
+        case 'k': case 'K': unit = 1024; end++; break;
+        case 'm': case 'M': unit = 1024 * 1024; end++; break;
+        case 'g': case 'G': unit = 1024 * 1024 * 1024; end++; break;
+        default: break;
+        }
+    }
+    if (end == NULL || end == arg || *end != '\0' || n < 1 ||
+        n > (APR_INT64_C(1) << 30) / unit || !apr_isdigit(arg[0])) {
+        return ssr_bad_value(cmd, arg, "must be a size from 1 byte to 1G "
+                             "(K, M, G suffixes)");
+    }
+    SSR_CONF(cfg)->fetch_max_size = (apr_size_t) (n * unit);
+    return NULL;
+}
+
+static const char *ssr_set_fetch_max(cmd_parms *cmd, void *cfg,
+                                     const char *arg)
+{
+    const char *why = ssr_parse_count(arg, &SSR_CONF(cfg)->fetch_max);
+
+    return why ? ssr_bad_value(cmd, arg, why) : NULL;
+}
+
 #define SSR_FIELD(f) ((void *) APR_OFFSETOF(ssr_dir_conf, f))
 #define SSR_WHERE (RSRC_CONF | ACCESS_CONF)
 
@@ -266,6 +363,7 @@ static const char *ssr_set_env(cmd_parms *cmd, void *cfg, const char *name,
 _Static_assert(sizeof(((ssr_dir_conf *) 0)->engine) == sizeof(int) &&
                sizeof(((ssr_dir_conf *) 0)->live_reload) == sizeof(int) &&
                sizeof(((ssr_dir_conf *) 0)->cache_vary_cookie) == sizeof(int) &&
+               sizeof(((ssr_dir_conf *) 0)->fetch_allow_private) == sizeof(int) &&
                SSR_UNSET != 0 && SSR_UNSET != 1,
                "flag fields must be ints whose unset value is not 0 or 1");
 
@@ -327,6 +425,22 @@ static const command_rec ssr_cmds[] = {
                  SSR_FIELD(cache_vary_cookie), SSR_WHERE,
                  "Off when no page reads cookies: shared-cache pages then "
                  "do not vary on Cookie"),
+    AP_INIT_ITERATE("SSRFetchAllow", ssr_set_fetch_allow, NULL, SSR_WHERE,
+                    "URL prefixes of other origins fetch() may reach "
+                    "(https://api.example.com/...), or none"),
+    AP_INIT_FLAG("SSRFetchAllowPrivate", ap_set_flag_slot,
+                 SSR_FIELD(fetch_allow_private), SSR_WHERE,
+                 "On: allowed host names may resolve to private or loopback "
+                 "addresses (default Off)"),
+    AP_INIT_ITERATE("SSRFetchForwardHeaders", ssr_set_fetch_forward, NULL,
+                    SSR_WHERE, "client request headers sent along with "
+                    "same-origin fetches (default Accept-Language), or none"),
+    AP_INIT_TAKE1("SSRFetchTimeout", ssr_set_fetch_timeout, NULL, SSR_WHERE,
+                  "time limit of one fetch, redirects included (default 3s)"),
+    AP_INIT_TAKE1("SSRFetchMaxSize", ssr_set_fetch_max_size, NULL, SSR_WHERE,
+                  "largest response a fetch may receive (default 2M)"),
+    AP_INIT_TAKE1("SSRFetchMax", ssr_set_fetch_max, NULL, SSR_WHERE,
+                  "fetches one render may start (default 16; 0: fetch off)"),
     { NULL }
 };
 
@@ -438,6 +552,12 @@ static int ssr_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 
 static void ssr_child_init(apr_pool_t *pchild, server_rec *s)
 {
+    /* Before any worker thread renders: curl's global state. */
+    if (ssr_fetch_global_init() != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, APLOGNO(20150)
+                     "libcurl could not be initialised: fetch() in renders "
+                     "will fail");
+    }
     ssr_tcache_child_init(pchild, s);
     ssr_build_child_init(pchild, s);
     ssr_heaps_child_init(pchild, s);

@@ -12,6 +12,7 @@
 
 #include "ssr_config.h"
 #include "ssr_engine.h"
+#include "ssr_fetch.h"
 
 const char ssr_archive_off[] = "off";
 
@@ -41,6 +42,12 @@ void *ssr_conf_create(apr_pool_t *p, char *dir)
     c->heaps = SSR_UNSET;
     c->queue_timeout = SSR_UNSET;
     c->queue_limit = SSR_UNSET;
+    c->fetch_allow = NULL;
+    c->fetch_allow_private = SSR_UNSET;
+    c->fetch_forward = NULL;
+    c->fetch_timeout = SSR_UNSET;
+    c->fetch_max_size = SSR_UNSET_SIZE;
+    c->fetch_max = SSR_UNSET;
     return c;
 }
 
@@ -114,6 +121,15 @@ void *ssr_conf_merge(apr_pool_t *p, void *base_, void *add_)
     c->heaps = MERGE_INT(heaps);
     c->queue_timeout = MERGE_INT(queue_timeout);
     c->queue_limit = MERGE_INT(queue_limit);
+    /* A scope's SSRFetchAllow replaces the list it inherits (a narrower
+     * <Location> can say less than its server). */
+    c->fetch_allow = MERGE_PTR(fetch_allow);
+    c->fetch_allow_private = MERGE_INT(fetch_allow_private);
+    c->fetch_forward = MERGE_PTR(fetch_forward);
+    c->fetch_timeout = MERGE_INT(fetch_timeout);
+    c->fetch_max_size = add->fetch_max_size != SSR_UNSET_SIZE
+                        ? add->fetch_max_size : base->fetch_max_size;
+    c->fetch_max = MERGE_INT(fetch_max);
     return c;
 }
 
@@ -219,4 +235,44 @@ const char *ssr_conf_live_reload_path(apr_pool_t *p, const ssr_dir_conf *c)
         return c->live_reload_path;
     }
     return apr_pstrcat(p, ssr_conf_base(c), SSR_LIVE_RELOAD_NAME, NULL);
+}
+
+const apr_array_header_t *ssr_conf_fetch_allow(const ssr_dir_conf *c)
+{
+    return c->fetch_allow;
+}
+
+int ssr_conf_fetch_allow_private(const ssr_dir_conf *c)
+{
+    return c->fetch_allow_private == 1;
+}
+
+const apr_array_header_t *ssr_conf_fetch_forward(apr_pool_t *p,
+                                                 const ssr_dir_conf *c)
+{
+    apr_array_header_t *d;
+
+    if (c->fetch_forward != NULL) {
+        return c->fetch_forward;
+    }
+    d = apr_array_make(p, 1, sizeof(const char *));
+    APR_ARRAY_PUSH(d, const char *) = SSR_DEFAULT_FETCH_FORWARD;
+    return d;
+}
+
+apr_interval_time_t ssr_conf_fetch_timeout(const ssr_dir_conf *c)
+{
+    return c->fetch_timeout != SSR_UNSET ? c->fetch_timeout
+                                         : SSR_FETCH_DEFAULT_TIMEOUT;
+}
+
+apr_size_t ssr_conf_fetch_max_size(const ssr_dir_conf *c)
+{
+    return c->fetch_max_size != SSR_UNSET_SIZE ? c->fetch_max_size
+                                               : SSR_FETCH_DEFAULT_MAX_SIZE;
+}
+
+int ssr_conf_fetch_max(const ssr_dir_conf *c)
+{
+    return c->fetch_max != SSR_UNSET ? c->fetch_max : SSR_FETCH_DEFAULT_MAX;
 }

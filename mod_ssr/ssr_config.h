@@ -55,6 +55,15 @@ typedef struct {
     int heaps;                           /* SSRHeaps: 0 = auto */
     apr_interval_time_t queue_timeout;   /* SSRQueueTimeout */
     int queue_limit;                     /* SSRQueueLimit: 0 = auto */
+    apr_array_header_t *fetch_allow;     /* SSRFetchAllow: normalised URL
+                                          * prefixes (const char *); NULL
+                                          * = not said here */
+    int fetch_allow_private;             /* SSRFetchAllowPrivate */
+    apr_array_header_t *fetch_forward;   /* SSRFetchForwardHeaders: header
+                                          * names; NULL = not said here */
+    apr_interval_time_t fetch_timeout;   /* SSRFetchTimeout */
+    apr_size_t fetch_max_size;           /* SSRFetchMaxSize */
+    int fetch_max;                       /* SSRFetchMax */
 } ssr_dir_conf;
 
 /* SSRAssetArchive off */
@@ -92,6 +101,18 @@ apr_interval_time_t ssr_conf_queue_timeout(const ssr_dir_conf *c);
 /* SSRQueueLimit: how many requests of a process may wait for heaps at
  * once; 0 = auto (the caller keeps a quarter of the threads free). */
 int ssr_conf_queue_limit(const ssr_dir_conf *c);
+
+/* fetch() in renders (docs/fetch.md).  SSRFetchForwardHeaders when unset:
+ * Accept-Language only; credentials (Cookie, Authorization) are sent to
+ * same-origin fetches only when the configuration names them. */
+#define SSR_DEFAULT_FETCH_FORWARD "Accept-Language"
+const apr_array_header_t *ssr_conf_fetch_allow(const ssr_dir_conf *c);
+int ssr_conf_fetch_allow_private(const ssr_dir_conf *c);
+const apr_array_header_t *ssr_conf_fetch_forward(apr_pool_t *p,
+                                                 const ssr_dir_conf *c);
+apr_interval_time_t ssr_conf_fetch_timeout(const ssr_dir_conf *c);
+apr_size_t ssr_conf_fetch_max_size(const ssr_dir_conf *c);
+int ssr_conf_fetch_max(const ssr_dir_conf *c);
 
 /* The template a scope renders into: SSRTemplate, or index.html in the
  * DocumentRoot given (the request's, or a server's at startup). */

@@ -81,6 +81,8 @@ struct ssr_heap_t {
     int console_cut;             /* calls cut short or dropped */
     apr_size_t copied;           /* result bytes copied out (this render) */
     int copy_gc;                 /* collected once to make room for them */
+    const ssr_io_t *io;          /* the render's I/O source (fetch), or NULL */
+    apr_pool_t *render_pool;     /* the render's pool, while it runs */
     apr_array_header_t *collected; /* a stream result's text, when it is
                                   * not streamed (this render) */
 };
@@ -645,6 +647,79 @@ static duk_ret_t ssr__host_log(duk_context *ctx)
     return 0;
 }
 
+/* host.ioStart({ url, method, headers: [name, value, ...], body,
+ * redirect }): the id of a started operation; throws a TypeError saying
+ * why when there is no I/O source or it refused. */
+static duk_ret_t ssr__host_io_start(duk_context *ctx)
+{
+    ssr_heap_t *h = ssr__heap_of(ctx);
+    apr_pool_t *p = h->render_pool;
+    apr_array_header_t *headers;
+    ssr_io_request_t rq;
+    const char *err = NULL, *redirect;
+    duk_size_t i, n;
+    int id;
+
+    if (h->io == NULL || p == NULL) {
+        return duk_type_error(ctx, "fetch is not available here: this "
+                              "renderer has no network access");
+    }
+    memset(&rq, 0, sizeof(rq));
+    duk_get_prop_string(ctx, 0, "url");
+    rq.url = ssr__utf8_at(ctx, -1, p);
+    duk_get_prop_string(ctx, 0, "method");
+    rq.method = ssr__utf8_at(ctx, -1, p);
+    duk_get_prop_string(ctx, 0, "redirect");
+    redirect = ssr__utf8_at(ctx, -1, p);
+    rq.redirect = strcmp(redirect, "manual") == 0 ? SSR_IO_REDIRECT_MANUAL
+                : strcmp(redirect, "error") == 0 ? SSR_IO_REDIRECT_ERROR
+                : SSR_IO_REDIRECT_FOLLOW;
+    duk_get_prop_string(ctx, 0, "body");
+    if (duk_is_string(ctx, -1)) {
+        duk_size_t blen;
+        const char *b = duk_get_lstring(ctx, -1, &blen);
+        apr_size_t len = 0;
+
+        rq.body = ssr__copy_fits(h, blen)
+                  ? ssr_text_to_utf8(p, b, blen, &len) : NULL;
+        rq.body_len = len;
+        if (rq.body == NULL) {
+            return duk_range_error(ctx, "fetch: the request body does not "
+                                   "fit in the memory limit");
+        }
+    }
+    duk_get_prop_string(ctx, 0, "headers");
+    n = duk_is_array(ctx, -1) ? duk_get_length(ctx, -1) : 0;
+    headers = apr_array_make(p, (int) (n / 2) + 1, sizeof(ssr_kv_t));
+    for (i = 0; i + 1 < n; i += 2) {
+        ssr_kv_t *kv = apr_array_push(headers);
+        duk_get_prop_index(ctx, -1, (duk_uarridx_t) i);
+        kv->name = ssr__utf8_at(ctx, -1, p);
+        duk_get_prop_index(ctx, -2, (duk_uarridx_t) (i + 1));
+        kv->value = ssr__utf8_at(ctx, -1, p);
+        duk_pop_2(ctx);
+    }
+    rq.headers = (const ssr_kv_t *) headers->elts;
+    rq.nheaders = headers->nelts;
+    id = h->io->start(h->io->baton, &rq, &err);
+    if (id <= 0) {
+        return duk_type_error(ctx, "%s", err ? err : "fetch refused");
+    }
+    duk_push_int(ctx, id);
+    return 1;
+}
+
+/* host.ioCancel(id): the transfer is stopped (its connection closed). */
+static duk_ret_t ssr__host_io_cancel(duk_context *ctx)
+{
+    ssr_heap_t *h = ssr__heap_of(ctx);
+
+    if (h->io != NULL) {
+        h->io->cancel(h->io->baton, duk_to_int(ctx, 0));
+    }
+    return 0;
+}
+
 static void ssr__console_reset(ssr_heap_t *h)
 {
     h->console_bytes = 0;
@@ -707,6 +782,10 @@ static duk_ret_t ssr__init_heap(duk_context *ctx, void *udata)
     duk_push_object(ctx);
     duk_push_c_function(ctx, ssr__host_log, 2);
     duk_put_prop_string(ctx, -2, "log");
+    duk_push_c_function(ctx, ssr__host_io_start, 1);
+    duk_put_prop_string(ctx, -2, "ioStart");
+    duk_push_c_function(ctx, ssr__host_io_cancel, 1);
+    duk_put_prop_string(ctx, -2, "ioCancel");
     ssr__push_env(ctx, h->init_env);
     duk_call(ctx, 2);
     duk_put_prop_string(ctx, -2, SSR__RT_KEY);
@@ -1219,13 +1298,90 @@ static int ssr__wait(ssr_heap_t *h, const ssr_render_req_t *req,
         if (slice > SSR__SLEEP_SLICE) {
             slice = SSR__SLEEP_SLICE;
         }
-        apr_sleep(slice);
+        if (h->io && h->io->active(h->io->baton) > 0) {
+            /* The network and the timers together: back to the loop as
+             * soon as a transfer finished. */
+            if (h->io->wait(h->io->baton, slice)) {
+                return h->deadline && apr_time_now() >= h->deadline;
+            }
+        }
+        else {
+            apr_sleep(slice);
+        }
         if (!*aborted && req->cancelled && req->cancelled(req->cancel_baton)) {
             return 0;   /* the loop notices and aborts the signal */
         }
         now = apr_time_now();
     }
     return h->deadline && now >= h->deadline;
+}
+
+/* [ ] -> [ ]: rt.ioDone(id, result) for one finished operation. */
+static duk_ret_t ssr__io_done(duk_context *ctx, void *udata)
+{
+    const ssr_io_result_t *r = udata;
+    ssr_heap_t *h = ssr__heap_of(ctx);
+    apr_pool_t *p = h->render_pool;
+    ssr__text t;
+    int i;
+
+    ssr__push_rt(ctx);
+    duk_push_string(ctx, "ioDone");
+    duk_push_int(ctx, r->id);
+    duk_push_object(ctx);
+    if (r->failed) {
+        t = ssr__clean(p, r->error);
+        ssr__put_text(ctx, "error", &t);
+    }
+    else {
+        duk_push_int(ctx, r->status);
+        duk_put_prop_string(ctx, -2, "status");
+        t = ssr__clean(p, r->status_text);
+        ssr__put_text(ctx, "statusText", &t);
+        t = ssr__clean(p, r->url);
+        ssr__put_text(ctx, "url", &t);
+        duk_push_boolean(ctx, r->redirected);
+        duk_put_prop_string(ctx, -2, "redirected");
+        duk_push_array(ctx);
+        for (i = 0; r->headers && i < r->headers->nelts; i++) {
+            const ssr_kv_t *kv = &APR_ARRAY_IDX(r->headers, i, ssr_kv_t);
+            t = ssr__clean(p, kv->name);
+            ssr__push_clean(ctx, &t);
+            duk_put_prop_index(ctx, -2, (duk_uarridx_t) (2 * i));
+            t = ssr__clean(p, kv->value);
+            ssr__push_clean(ctx, &t);
+            duk_put_prop_index(ctx, -2, (duk_uarridx_t) (2 * i + 1));
+        }
+        duk_put_prop_string(ctx, -2, "headers");
+        t = ssr__clean_n(p, r->body ? r->body : "", r->body_len);
+        ssr__put_text(ctx, "body", &t);
+    }
+    duk_call_prop(ctx, -4, 2);
+    duk_pop_2(ctx);
+    return 0;
+}
+
+/* Hands every finished operation to JavaScript; its promise callbacks
+ * run in the next step.  Non-zero when that failed (res filled). */
+static int ssr__deliver(ssr_heap_t *h, apr_pool_t *p, ssr_render_result_t *res)
+{
+    ssr_io_result_t r;
+
+    if (h->io == NULL) {
+        return 0;
+    }
+    memset(&r, 0, sizeof(r));
+    while (h->io->next(h->io->baton, &r)) {
+        if (duk_safe_call(h->ctx, ssr__io_done, &r, 0, 1)
+            != DUK_EXEC_SUCCESS) {
+            ssr__fail(h, p, res);
+            duk_pop(h->ctx);
+            return 1;
+        }
+        duk_pop(h->ctx);
+        memset(&r, 0, sizeof(r));
+    }
+    return 0;
 }
 
 /* --- stream results -------------------------------------------------------- */
@@ -1376,6 +1532,9 @@ static int ssr__drive(ssr_heap_t *h, apr_pool_t *p,
             ssr__abort_for_client(h);
             *aborted = 1;
         }
+        if (ssr__deliver(h, p, res)) {
+            return 1;
+        }
         if (duk_safe_call(ctx, ssr__call_rt, "step", 0, 1) != DUK_EXEC_SUCCESS) {
             ssr__fail(h, p, res);
             duk_pop(ctx);
@@ -1392,6 +1551,9 @@ static int ssr__drive(ssr_heap_t *h, apr_pool_t *p,
         if (next == -2 || next == -3) {
             return 0;   /* settled, or an uncaught error: describe() says */
         }
+        if (next < 0 && h->io && h->io->active(h->io->baton) > 0) {
+            next = 1e9;     /* no timer, but the network may settle it */
+        }
         if (next < 0) {
             res->status = SSR_RENDER_UNSETTLED;
             res->detail = "the render's promise never settled: no timers or "
@@ -1404,6 +1566,21 @@ static int ssr__drive(ssr_heap_t *h, apr_pool_t *p,
             return 1;
         }
     }
+}
+
+/* The render is over: whatever it left running is stopped (the servers
+ * see their connections closed).  Non-zero when something was. */
+static int ssr__io_end(ssr_heap_t *h)
+{
+    int left = 0;
+
+    if (h->io != NULL) {
+        left = h->io->active(h->io->baton);
+        h->io->close(h->io->baton);
+    }
+    h->io = NULL;
+    h->render_pool = NULL;
+    return left > 0;
 }
 
 static void ssr__check_pending(ssr_heap_t *h)
@@ -1469,6 +1646,8 @@ apr_status_t ssr_heap_render(ssr_heap_t *h, apr_pool_t *p,
     h->log_baton = req->log ? req->log_baton : h->opts.log_baton;
     h->cancelled = req->cancelled;
     h->cancel_baton = req->cancel_baton;
+    h->io = req->io;
+    h->render_pool = p;
     h->collected = NULL;
 
     if (setjmp(jb)) {
@@ -1482,6 +1661,7 @@ apr_status_t ssr_heap_render(ssr_heap_t *h, apr_pool_t *p,
         res->elapsed = apr_time_now() - start;
         h->fatal_jmp = NULL;
         h->cancelled = NULL;
+        ssr__io_end(h);
         return APR_EGENERAL;
     }
     h->fatal_jmp = &jb;
@@ -1532,6 +1712,9 @@ apr_status_t ssr_heap_render(ssr_heap_t *h, apr_pool_t *p,
     }
     else {
         h->unusable = 1;
+    }
+    if (ssr__io_end(h)) {
+        h->unusable = 1;    /* fetches left would settle in a later render */
     }
     ssr__console_report(h, "of this render");
     h->fatal_jmp = NULL;

@@ -85,6 +85,55 @@ int ssr_heap_reusable(const ssr_heap_t *h);
 /* Bytes the heap's allocator currently holds. */
 apr_size_t ssr_heap_memory(const ssr_heap_t *h);
 
+/* An I/O source a render can use (fetch(): see ssr_fetch.h).  The engine
+ * knows only these calls: JavaScript starts and cancels operations, the
+ * render loop waits on the source together with its timers, and hands
+ * finished operations back to JavaScript.  All calls come from the thread
+ * running the render. */
+typedef struct {
+    const char *url;            /* as JavaScript gave it (resolved by start) */
+    const char *method;
+    const ssr_kv_t *headers;    /* JavaScript's own request headers */
+    int nheaders;
+    const char *body;           /* NULL: none */
+    apr_size_t body_len;
+    int redirect;               /* SSR_IO_REDIRECT_* */
+} ssr_io_request_t;
+
+#define SSR_IO_REDIRECT_FOLLOW 0
+#define SSR_IO_REDIRECT_MANUAL 1
+#define SSR_IO_REDIRECT_ERROR 2
+
+typedef struct {
+    int id;
+    int failed;                 /* no response: error says why */
+    const char *error;
+    int status;
+    const char *status_text;
+    const char *url;            /* the final URL */
+    int redirected;
+    const apr_array_header_t *headers;  /* ssr_kv_t, lower-case names */
+    const char *body;
+    apr_size_t body_len;
+} ssr_io_result_t;
+
+typedef struct {
+    void *baton;
+    /* Starts an operation: its id (> 0), or 0 with *err saying why it was
+     * refused (the message of a TypeError). */
+    int (*start)(void *baton, const ssr_io_request_t *rq, const char **err);
+    /* Stops an operation; its result is never delivered. */
+    void (*cancel)(void *baton, int id);
+    /* Waits at most timeout for progress; non-zero when results are ready. */
+    int (*wait)(void *baton, apr_interval_time_t timeout);
+    /* The next finished operation into *out (valid until the next call),
+     * or 0 when there is none. */
+    int (*next)(void *baton, ssr_io_result_t *out);
+    /* Operations started and not yet delivered or cancelled. */
+    int (*active)(void *baton);
+    /* Stops every operation (the render is over). */
+    void (*close)(void *baton);
+} ssr_io_t;
 typedef struct ssr_render_result_t ssr_render_result_t;
 
 /* One render's input. */
@@ -105,6 +154,7 @@ typedef struct {
     void *cancel_baton;
     ssr_log_fn log;             /* console output during this render */
     void *log_baton;
+    const ssr_io_t *io;         /* what fetch() uses; NULL: fetch() rejects */
     /* Streamed results (SPEC 3: render gave a stream).  Unset: the stream
      * is read to its end and returned whole as html.  Set: once the first
      * chunk is there, stream_begin gets a result filled as for an object

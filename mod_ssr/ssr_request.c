@@ -24,6 +24,7 @@
 #include "ssr_config.h"
 #include "ssr_conn.h"
 #include "ssr_dev.h"
+#include "ssr_fetch.h"
 #include "ssr_heaps.h"
 #include "ssr_request.h"
 #include "ssr_ratelimit.h"
@@ -230,6 +231,64 @@ static apr_array_header_t *ssr_request_headers(request_rec *r)
     return out;
 }
 
+static void ssr_log_fetch(void *baton, int level, const char *msg)
+{
+    request_rec *r = baton;
+
+    ap_log_rerror(APLOG_MARK, level, 0, r, APLOGNO(20151) "%s", msg);
+}
+
+/* fetch() for this render (docs/fetch.md): relative and same-origin URLs
+ * go to this connection's own local address with the page's Host, so the
+ * whole configuration of the site applies to them; other origins only
+ * under an SSRFetchAllow prefix. */
+static const ssr_io_t *ssr_fetch_source(request_rec *r,
+                                        const ssr_dir_conf *conf,
+                                        const char *original_url)
+{
+    request_rec *client = ssr_client_request(r);
+    ssr_fetch_policy_t *pol = apr_pcalloc(r->pool, sizeof(*pol));
+    const apr_array_header_t *names = ssr_conf_fetch_forward(r->pool, conf);
+    apr_array_header_t *fwd = apr_array_make(r->pool, names->nelts + 1,
+                                             sizeof(ssr_kv_t));
+    conn_rec *c = r->connection;
+    ssr_io_t *io = NULL;
+    int i;
+
+    pol->page_url = ap_construct_url(r->pool, original_url, r);
+    if (c->local_addr && c->local_ip) {
+        pol->local_addr = apr_psprintf(r->pool,
+                                       strchr(c->local_ip, ':') ? "[%s]:%u"
+                                                                : "%s:%u",
+                                       c->local_ip,
+                                       (unsigned) c->local_addr->port);
+    }
+    pol->allow = ssr_conf_fetch_allow(conf);
+    pol->allow_private = ssr_conf_fetch_allow_private(conf);
+    for (i = 0; i < names->nelts; i++) {
+        const char *name = APR_ARRAY_IDX(names, i, const char *);
+        const char *value = apr_table_get(client->headers_in, name);
+        if (value != NULL) {
+            ssr_kv_t *kv = apr_array_push(fwd);
+            kv->name = name;
+            kv->value = value;
+        }
+    }
+    pol->forward = fwd;
+    pol->timeout = ssr_conf_fetch_timeout(conf);
+    pol->max_size = ssr_conf_fetch_max_size(conf);
+    pol->max_fetches = ssr_conf_fetch_max(conf);
+    pol->log = ssr_log_fetch;
+    pol->log_baton = r;
+    if (ssr_fetch_create(r->pool, pol, &io) != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(20152)
+                      "fetch() unavailable for this render: its state "
+                      "could not be set up");
+        return NULL;
+    }
+    return io;
+}
+
 static void ssr_render_input(request_rec *r, const ssr_dir_conf *conf,
                              const ssr_gen_t *gen, const char *original_url,
                              ssr_conn_watch *watch, ssr_render_req_t *req)
@@ -251,6 +310,7 @@ static void ssr_render_input(request_rec *r, const ssr_dir_conf *conf,
     req->cancel_baton = watch;
     req->log = ssr_log_console;
     req->log_baton = r;
+    req->io = ssr_fetch_source(r, conf, original_url);
 }
 
 /* --- the response --------------------------------------------------------- */

@@ -2,10 +2,11 @@ function (host, env) {
 /*
  * ssr_runtime.js -- the host runtime installed in every heap before the
  * bundle runs (SPEC 2): console, timers, queueMicrotask, Promise,
- * AbortController/AbortSignal, process.env, and a require() that refuses.
+ * AbortController/AbortSignal, process.env, fetch with Headers, Request
+ * and Response, and a require() that refuses.
  *
  * It is ES5.1 (Duktape 2.7).  host holds the few C functions it needs
- * (host.log); the object returned is the engine's handle on the event loop,
+ * (host.log; host.ioStart and host.ioCancel for fetch); the object returned is the engine's handle on the event loop,
  * kept in the heap stash, never visible to the bundle.  The C side drives
  * the loop: it calls begin() once per render, then step() until the render
  * settles, sleeping between steps as long as step() says.
@@ -1050,6 +1051,335 @@ function settleValue(r, v) {
     }
 }
 
+/* --- fetch, Headers, Request, Response ------------------------------------- */
+
+/* The subset of WHATWG fetch that SSR code uses (docs/fetch.md): text
+ * bodies, headers, status, signal, redirect.  The transfer is the host's
+ * (host.ioStart): its policy decides which URLs are reached, and the
+ * engine hands the result back through ioDone() from the render loop. */
+
+var TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+function headerName(name) {
+    name = String(name);
+    if (!TOKEN.test(name)) {
+        throw new TypeError("Headers: '" + name + "' is not a valid header name");
+    }
+    return name.toLowerCase();
+}
+
+function headerValue(value) {
+    value = String(value).replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
+    if (/[\r\n\0]/.test(value)) {
+        throw new TypeError('Headers: invalid header value');
+    }
+    return value;
+}
+
+function Headers(init) {
+    if (!(this instanceof Headers)) {
+        throw new TypeError("Constructor Headers requires 'new'");
+    }
+    this._list = [];    /* [lower-case name, value] in insertion order */
+    var self = this;
+    if (init === undefined || init === null) { return; }
+    if (init instanceof Headers) {
+        init._list.forEach(function (e) { self._list.push([e[0], e[1]]); });
+    } else if (Array.isArray(init)) {
+        init.forEach(function (pair) {
+            if (!pair || pair.length !== 2) {
+                throw new TypeError('Headers: each header must be a [name, value] pair');
+            }
+            self.append(pair[0], pair[1]);
+        });
+    } else if (typeof init === 'object') {
+        if (typeof init.forEach === 'function' && typeof init.get === 'function') {
+            init.forEach(function (v, k) { self.append(k, v); });
+        } else {
+            Object.keys(init).forEach(function (k) { self.append(k, init[k]); });
+        }
+    } else {
+        throw new TypeError('Headers: init must be an object or an array of pairs');
+    }
+}
+Headers.prototype.append = function (name, value) {
+    this._list.push([headerName(name), headerValue(value)]);
+};
+Headers.prototype['delete'] = function (name) {
+    name = headerName(name);
+    this._list = this._list.filter(function (e) { return e[0] !== name; });
+};
+Headers.prototype.set = function (name, value) {
+    name = headerName(name);
+    value = headerValue(value);
+    var done = false;
+    this._list = this._list.filter(function (e) {
+        if (e[0] !== name) { return true; }
+        if (done) { return false; }
+        e[1] = value;
+        done = true;
+        return true;
+    });
+    if (!done) { this._list.push([name, value]); }
+};
+Headers.prototype.get = function (name) {
+    name = headerName(name);
+    var out = null;
+    this._list.forEach(function (e) {
+        if (e[0] === name) { out = out === null ? e[1] : out + ', ' + e[1]; }
+    });
+    return out;
+};
+Headers.prototype.getSetCookie = function () {
+    return this._list.filter(function (e) { return e[0] === 'set-cookie'; })
+        .map(function (e) { return e[1]; });
+};
+Headers.prototype.has = function (name) {
+    name = headerName(name);
+    return this._list.some(function (e) { return e[0] === name; });
+};
+/* Sorted by name, values of one name combined (set-cookie kept apart),
+ * as the WHATWG iteration order is. */
+Headers.prototype._sorted = function () {
+    var names = [], seen = {}, out = [], self = this;
+    this._list.forEach(function (e) {
+        if (!seen.hasOwnProperty(e[0])) { seen[e[0]] = true; names.push(e[0]); }
+    });
+    names.sort();
+    names.forEach(function (n) {
+        if (n === 'set-cookie') {
+            self.getSetCookie().forEach(function (v) { out.push([n, v]); });
+        } else {
+            out.push([n, self.get(n)]);
+        }
+    });
+    return out;
+};
+Headers.prototype.forEach = function (fn, thisArg) {
+    var self = this;
+    this._sorted().forEach(function (e) { fn.call(thisArg, e[1], e[0], self); });
+};
+
+function arrayIterator(items) {
+    var i = 0;
+    var it = {
+        next: function () {
+            return i < items.length ? { value: items[i++], done: false }
+                                    : { value: undefined, done: true };
+        }
+    };
+    if (typeof Symbol === 'function' && Symbol.iterator) {
+        it[Symbol.iterator] = function () { return it; };
+    }
+    return it;
+}
+Headers.prototype.entries = function () { return arrayIterator(this._sorted()); };
+Headers.prototype.keys = function () {
+    return arrayIterator(this._sorted().map(function (e) { return e[0]; }));
+};
+Headers.prototype.values = function () {
+    return arrayIterator(this._sorted().map(function (e) { return e[1]; }));
+};
+if (typeof Symbol === 'function' && Symbol.iterator) {
+    Headers.prototype[Symbol.iterator] = Headers.prototype.entries;
+}
+
+/* A request or response body: text only (docs/fetch.md). */
+function bodyText(body, headers) {
+    if (body === undefined || body === null) { return null; }
+    if (typeof body === 'string') {
+        if (!headers.has('content-type')) {
+            headers.set('content-type', 'text/plain;charset=UTF-8');
+        }
+        return body;
+    }
+    if (typeof G.URLSearchParams === 'function' && body instanceof G.URLSearchParams) {
+        if (!headers.has('content-type')) {
+            headers.set('content-type', 'application/x-www-form-urlencoded;charset=UTF-8');
+        }
+        return String(body);
+    }
+    throw new TypeError('fetch: only string (or URLSearchParams) bodies are supported here');
+}
+
+function bodyMixin(proto) {
+    proto._take = function () {
+        if (this.bodyUsed) {
+            return G.Promise.reject(new TypeError('Body is unusable: Body has already been read'));
+        }
+        this.bodyUsed = true;
+        return G.Promise.resolve(this._body === null ? '' : this._body);
+    };
+    proto.text = function () { return this._take(); };
+    proto.json = function () {
+        return this._take().then(function (t) { return JSON.parse(t); });
+    };
+}
+
+var REDIRECT_MODES = { follow: 1, manual: 1, error: 1 };
+
+function Request(input, init) {
+    if (!(this instanceof Request)) {
+        throw new TypeError("Constructor Request requires 'new'");
+    }
+    init = init || {};
+    var from = input instanceof Request ? input : null;
+    this.url = from ? from.url : String(input && typeof input === 'object' && input.href ? input.href : input);
+    this.method = String(init.method !== undefined ? init.method : from ? from.method : 'GET').toUpperCase();
+    if (!TOKEN.test(this.method)) {
+        throw new TypeError("Request: '" + this.method + "' is not a valid HTTP method");
+    }
+    this.headers = new Headers(init.headers !== undefined ? init.headers : from ? from.headers : undefined);
+    this.redirect = String(init.redirect !== undefined ? init.redirect : from ? from.redirect : 'follow');
+    if (!REDIRECT_MODES.hasOwnProperty(this.redirect)) {
+        throw new TypeError("Request: redirect must be 'follow', 'manual' or 'error'");
+    }
+    this.signal = init.signal !== undefined ? init.signal : from ? from.signal : null;
+    var body = init.body !== undefined ? init.body : from ? from._body : null;
+    if (body !== null && body !== undefined && (this.method === 'GET' || this.method === 'HEAD')) {
+        throw new TypeError('Request with GET/HEAD method cannot have body.');
+    }
+    this._body = bodyText(body, this.headers);
+    this.bodyUsed = false;
+    this.credentials = 'same-origin';
+    this.mode = 'cors';
+    this.cache = init.cache || 'default';
+}
+bodyMixin(Request.prototype);
+Request.prototype.clone = function () {
+    if (this.bodyUsed) { throw new TypeError('Request.clone: Body has already been consumed.'); }
+    return new Request(this);
+};
+
+function Response(body, init) {
+    if (!(this instanceof Response)) {
+        throw new TypeError("Constructor Response requires 'new'");
+    }
+    init = init || {};
+    var status = init.status === undefined ? 200 : Number(init.status);
+    if (!init._internal && !(status >= 200 && status <= 599 && status === Math.floor(status))) {
+        throw new RangeError('Response: status must be in the range 200 to 599');
+    }
+    this.status = status;
+    this.statusText = init.statusText === undefined ? '' : String(init.statusText);
+    this.ok = status >= 200 && status <= 299;
+    this.headers = new Headers(init.headers);
+    this._body = bodyText(body, this.headers);
+    this.bodyUsed = false;
+    this.body = null;   /* no ReadableStream: use text() or json() */
+    this.url = init._url || '';
+    this.redirected = !!init._redirected;
+    this.type = init._internal ? 'basic' : 'default';
+}
+bodyMixin(Response.prototype);
+Response.prototype.clone = function () {
+    if (this.bodyUsed) { throw new TypeError('Response.clone: Body has already been consumed.'); }
+    var r = new Response(null, { status: this.status, statusText: this.statusText,
+                                 headers: this.headers, _internal: true,
+                                 _url: this.url, _redirected: this.redirected });
+    r._body = this._body;
+    r.type = this.type;
+    return r;
+};
+Response.json = function (data, init) {
+    var headers = new Headers(init && init.headers);
+    if (!headers.has('content-type')) { headers.set('content-type', 'application/json'); }
+    var i = {};
+    for (var k in init || {}) { if (init.hasOwnProperty(k)) { i[k] = init[k]; } }
+    i.headers = headers;
+    return new Response(JSON.stringify(data), i);
+};
+Response.error = function () {
+    var r = new Response(null, { status: 0, _internal: true });
+    r.type = 'error';
+    return r;
+};
+Response.redirect = function (url, status) {
+    status = status === undefined ? 302 : status;
+    if ([301, 302, 303, 307, 308].indexOf(status) < 0) {
+        throw new RangeError('Response.redirect: invalid status');
+    }
+    return new Response(null, { status: status, headers: { location: String(url) }, _internal: true });
+};
+
+var fetches = {};     /* id -> { resolve, reject, unlink } */
+var fetchCount = 0;
+
+/* Node's shape for a failed transfer: TypeError('fetch failed') whose
+ * cause says why. */
+function fetchFailed(why) {
+    var e = new TypeError('fetch failed');
+    var cause = new Error(String(why));
+    e.cause = cause;
+    return e;
+}
+
+function fetch(input, init) {
+    return new G.Promise(function (resolve, reject) {
+        var req = new Request(input, init);
+        var signals = [];
+        if (req.signal) { signals.push(req.signal); }
+        if (current && current.ctrl) { signals.push(current.ctrl.signal); }
+        for (var i = 0; i < signals.length; i++) {
+            if (signals[i].aborted) {
+                reject(signals[i].reason);
+                return;
+            }
+        }
+        var flat = [];
+        req.headers._list.forEach(function (e) { flat.push(e[0], e[1]); });
+        var id = host.ioStart({
+            url: req.url, method: req.method, headers: flat,
+            body: req._body === null ? undefined : req._body,
+            redirect: req.redirect
+        });
+        function onAbort() {
+            var entry = fetches[id];
+            if (!entry) { return; }
+            entry.unlink();
+            host.ioCancel(id);
+            reject(this.reason);
+        }
+        fetches[id] = {
+            resolve: resolve, reject: reject,
+            unlink: function () {
+                delete fetches[id];
+                fetchCount--;
+                signals.forEach(function (s) { s.removeEventListener('abort', onAbort); });
+            }
+        };
+        fetchCount++;
+        signals.forEach(function (s) { s.addEventListener('abort', onAbort); });
+    });
+}
+
+/* A finished transfer from the engine: r is { error } or the response's
+ * { status, statusText, url, redirected, headers: [name, value, ...], body }. */
+function ioDone(id, r) {
+    var entry = fetches[id];
+    if (!entry) { return; }
+    entry.unlink();
+    if (r.error !== undefined) {
+        entry.reject(fetchFailed(r.error));
+        return;
+    }
+    var pairs = [];
+    for (var i = 0; i + 1 < r.headers.length; i += 2) {
+        pairs.push([r.headers[i], r.headers[i + 1]]);
+    }
+    var res;
+    try {
+        res = new Response(null, { status: r.status, statusText: r.statusText,
+                                   headers: pairs, _internal: true,
+                                   _url: r.url, _redirected: r.redirected });
+    } catch (e) {
+        entry.reject(fetchFailed('bad response: ' + e.message));
+        return;
+    }
+    res._body = r.body;
+    entry.resolve(res);
+}
+
 /* --- process, require ------------------------------------------------------- */
 
 var process = {
@@ -1091,6 +1421,12 @@ define('EventTarget', EventTarget);
 define('AbortController', AbortController);
 define('AbortSignal', AbortSignal);
 define('process', process);
+/* A bundle that brings its own fetch (or polyfills only where none exists)
+ * keeps working: these are plain writable globals it can replace. */
+define('fetch', fetch);
+define('Headers', Headers);
+define('Request', Request);
+define('Response', Response);
 if (typeof G.ReadableStream !== 'function') {
     (function (rs) {
         define('ReadableStream', rs.ReadableStream);
@@ -1285,8 +1621,10 @@ return {
     },
     /* Timers and jobs still queued once the render settled. */
     pending: function () {
-        return timerCount + (jobs.length - jobHead);
+        return timerCount + (jobs.length - jobHead) + fetchCount;
     },
+    /* A finished fetch transfer (see fetch()). */
+    ioDone: ioDone,
     /* Evaluates the CommonJS bundle; returns its render function. */
     loadModule: function (fn, filename) {
         var module = { exports: {}, id: filename, filename: filename, loaded: false };

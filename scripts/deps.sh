@@ -6,7 +6,7 @@
 set -euo pipefail
 
 packages=(build-essential autoconf automake libtool pkg-config
-          apache2 apache2-dev duktape-dev check curl)
+          apache2 apache2-dev duktape-dev check curl libcurl4-openssl-dev)
 
 missing=()
 for pkg in "${packages[@]}"; do
