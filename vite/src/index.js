@@ -538,7 +538,7 @@ function buildErrorText(error) {
  * in place of the one that could not be built. mod_ssr keeps serving the
  * last good build, and in dev mode (SSRLiveReload On) shows this error in
  * open pages until a build succeeds. */
-function writeErrorBundle(file, error, template) {
+export function writeErrorBundle(file, error, template) {
   const text = buildErrorText(error);
   const lit = (v) => JSON.stringify(v).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
   /* the template's build id, so that mod_ssr takes this bundle with it and
@@ -595,6 +595,7 @@ export default function modSsr(options = {}) {
 
   let appMode = false;       /* one `vite build` builds client and server */
   let watching = false;      /* `vite build --watch` */
+  let devBuild = false;      /* mod-ssr-dev's server build: its hooks (dev-server.js) */
   let root = process.cwd();
   let clientOutDir = null;   /* absolute, when known */
   let serverOutDir = null;
@@ -652,6 +653,7 @@ export default function modSsr(options = {}) {
       root = path.resolve(userConfig.root || process.cwd());
       appMode = !env.isSsrBuild;
       watching = !!userConfig.build?.watch;
+      devBuild = userConfig.__modSsrDevBuild || false;
 
       let entry = options.entry;
       if (!entry) {
@@ -859,10 +861,13 @@ export default function modSsr(options = {}) {
         }
         let result;
         try {
-          result = await babel.transformAsync(chunk.code, {
+          const chunkOptions = {
             ...babelChunkOptions(chunk.fileName),
             inputSourceMap: wantMaps && chunk.map ? chunk.map : undefined,
-          });
+          };
+          result = await (devBuild && devBuild.transformChunk
+            ? devBuild.transformChunk(chunk.code, chunkOptions)
+            : babel.transformAsync(chunk.code, chunkOptions));
         } catch (e) {
           this.error(`Babel could not compile the server bundle to ES5: ${e.message}`);
         }
@@ -872,7 +877,7 @@ export default function modSsr(options = {}) {
             'mod_ssr has no module loader, they now return a rejected promise');
         }
         const withShim = insertShim(result.code, result.map);
-        const problem = es5Check(withShim.code, chunk.fileName);
+        const problem = (devBuild && devBuild.es5Check || es5Check)(withShim.code, chunk.fileName);
         if (problem) this.error(`${problem}`);
         /* the first line is the build stamp's, filled in once the whole
          * build is written */
@@ -896,6 +901,8 @@ export default function modSsr(options = {}) {
       const chunk = Object.values(bundle).find((f) => f.type === 'chunk');
       const dir = outputOptions.dir ? path.resolve(root, outputOptions.dir) : serverOutDir;
       const bundleFile = path.join(dir, chunk.fileName);
+      /* mod-ssr-dev stamps it with its dev template itself */
+      if (devBuild) return;
 
       /* `vite build --watch`: the watch round does the rest once every
        * environment is done (the client may still be building now) */
