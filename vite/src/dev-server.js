@@ -370,18 +370,27 @@ export async function startDev(opts = {}) {
       }
     },
   };
-  const builder = await vite.createBuilder({
-    root,
-    configFile: opts.configFile,
-    logLevel: opts.logLevel,
-    mode: 'development',
-    build: { watch: {} },
-    environments: {
-      ssr: { build: { outDir: serverDir, emptyOutDir: false } },
-    },
-    plugins: [tracker],
-    [DEV_BUILD_KEY]: pieceCache(),
-  });
+  /* A production build, as `vite build` makes it (React's JSX runtime, not
+   * its dev one): Vite takes the mode of its builds from NODE_ENV, which
+   * the dev server has set to development for this process. */
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  let builder;
+  try {
+    builder = await vite.createBuilder({
+      root,
+      configFile: opts.configFile,
+      logLevel: opts.logLevel,
+      build: { watch: {} },
+      environments: {
+        ssr: { build: { outDir: serverDir, emptyOutDir: false } },
+      },
+      plugins: [tracker],
+      [DEV_BUILD_KEY]: pieceCache(),
+    });
+  } finally {
+    process.env.NODE_ENV = nodeEnv;
+  }
   let firstDone;
   firstBuild = new Promise((r) => { firstDone = r; });
   const watcher = await builder.build(builder.environments.ssr);
