@@ -289,14 +289,63 @@ export async function startDev(opts = {}) {
     } catch {
       name = undefined;
     }
+    /* Vite serves the prebundled dependencies from its cache directory,
+     * at its path under the root (node_modules/.vite/deps/ by default) */
+    const prefixes = [...DEV_PREFIXES, ...(opts.proxy || [])];
+    const cache = path.relative(root, server.config.cacheDir || '').split(path.sep).join('/');
+    if (cache && !cache.startsWith('..') && !path.isAbsolute(cache) &&
+        !prefixes.some((p) => p.endsWith('/') && `${cache}/`.startsWith(p))) {
+      prefixes.push(`${cache}/`);
+    }
     fs.mkdirSync(path.dirname(snippet), { recursive: true });
     fs.writeFileSync(snippet, devApacheConfigText({
-      clientDir, bundle, template, base: server.config.base, port,
-      prefixes: [...DEV_PREFIXES, ...(opts.proxy || [])], publicEntries, name,
+      clientDir, bundle, template, base: server.config.base, port, prefixes, publicEntries, name,
     }));
   }
 
-  /* 1. Vite's dev server, its websocket reached through Apache. */
+  /* 1. The server bundle's build (run below, once the dev template is there). */
+  const tracker = {
+    name: `${PLUGIN}:dev-tracker`,
+    applyToEnvironment: (env) => env.name === 'ssr',
+    configResolved(config) {
+      for (const p of config.plugins) {
+        if (p.name && p.name.startsWith(`${PLUGIN}:`)) memoizeTransform(p);
+      }
+    },
+    generateBundle(_, out) {
+      ssrFiles.clear();
+      for (const chunk of Object.values(out)) {
+        for (const id of chunk.moduleIds || Object.keys(chunk.modules || {})) {
+          if (!id.startsWith('\0')) ssrFiles.add(path.resolve(id.replace(/[?#].*$/, '')));
+        }
+      }
+    },
+  };
+  /* A production build, as `vite build` makes it (React's JSX runtime, not
+   * its dev one): Vite takes the mode from NODE_ENV when it resolves a
+   * config, and the dev server sets it to development for this process.
+   * So the build's config is resolved first, before the dev server starts
+   * (whose dependency optimizer must see development). */
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  let builder;
+  try {
+    builder = await vite.createBuilder({
+      root,
+      configFile: opts.configFile,
+      logLevel: opts.logLevel,
+      build: { watch: {} },
+      environments: {
+        ssr: { build: { outDir: serverDir, emptyOutDir: false } },
+      },
+      plugins: [tracker],
+      [DEV_BUILD_KEY]: pieceCache(),
+    });
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
+  }
+  /* 2. Vite's dev server, its websocket reached through Apache. */
   const ws = { path: HMR_PATH, ...(opts.clientPort ? { clientPort: opts.clientPort } : {}) };
   const devPlugin = {
     name: `${PLUGIN}:dev`,
@@ -352,45 +401,7 @@ export async function startDev(opts = {}) {
   await writeTemplate();
   writeSnippet();
 
-  /* 2. The server bundle, rebuilt on change. */
-  const tracker = {
-    name: `${PLUGIN}:dev-tracker`,
-    applyToEnvironment: (env) => env.name === 'ssr',
-    configResolved(config) {
-      for (const p of config.plugins) {
-        if (p.name && p.name.startsWith(`${PLUGIN}:`)) memoizeTransform(p);
-      }
-    },
-    generateBundle(_, out) {
-      ssrFiles.clear();
-      for (const chunk of Object.values(out)) {
-        for (const id of chunk.moduleIds || Object.keys(chunk.modules || {})) {
-          if (!id.startsWith('\0')) ssrFiles.add(path.resolve(id.replace(/[?#].*$/, '')));
-        }
-      }
-    },
-  };
-  /* A production build, as `vite build` makes it (React's JSX runtime, not
-   * its dev one): Vite takes the mode of its builds from NODE_ENV, which
-   * the dev server has set to development for this process. */
-  const nodeEnv = process.env.NODE_ENV;
-  process.env.NODE_ENV = 'production';
-  let builder;
-  try {
-    builder = await vite.createBuilder({
-      root,
-      configFile: opts.configFile,
-      logLevel: opts.logLevel,
-      build: { watch: {} },
-      environments: {
-        ssr: { build: { outDir: serverDir, emptyOutDir: false } },
-      },
-      plugins: [tracker],
-      [DEV_BUILD_KEY]: pieceCache(),
-    });
-  } finally {
-    process.env.NODE_ENV = nodeEnv;
-  }
+  /* 3. The server bundle, rebuilt on change. */
   let firstDone;
   firstBuild = new Promise((r) => { firstDone = r; });
   const watcher = await builder.build(builder.environments.ssr);
