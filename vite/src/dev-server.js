@@ -225,7 +225,10 @@ export async function startDev(opts = {}) {
 
   /* What the server build holds, and what is under way. */
   const ssrFiles = new Set();   /* files in the last server bundle */
-  const changed = new Set();    /* files changed since the last server build */
+  let pending = new Set();      /* changed files no server build has started with */
+  let building = new Set();     /* the files the running server build started with */
+  let built = new Set();        /* those of the last build, and when it ended */
+  let builtAt = 0;
   let serverBusy = false;       /* a server rebuild is expected or running */
   let busySince = 0;
   let templateBusy = false;     /* the dev template is being rewritten */
@@ -353,8 +356,9 @@ export async function startDev(opts = {}) {
     configureServer(s) {
       s.watcher.on('change', (file) => {
         const f = path.resolve(file);
-        if (ssrFiles.has(f)) {
-          changed.add(f);
+        /* (the server watch may have seen it first, and even built it) */
+        if (ssrFiles.has(f) && !building.has(f) && !pending.has(f) &&
+            !(built.has(f) && Date.now() - builtAt < 2000)) {
           markServerBusy();
         }
         if (f === path.join(root, 'index.html')) {
@@ -405,41 +409,51 @@ export async function startDev(opts = {}) {
   let firstDone;
   firstBuild = new Promise((r) => { firstDone = r; });
   const watcher = await builder.build(builder.environments.ssr);
+  /* A change that comes while a build runs is not in it: the watch builds
+   * again afterwards.  Only the build that has it decides on its reload;
+   * one that ends with changes still to build holds its reload for the
+   * next, so a page never reloads into a build without the change. */
   watcher.on('change', (id) => {
-    changed.add(path.resolve(id));
+    pending.add(path.resolve(id));
     markServerBusy();
   });
+  function ended() {
+    built = building;
+    builtAt = Date.now();
+    building = new Set();
+    if (pending.size === 0) {
+      serverBusy = false;
+      clearTimeout(holdTimer);
+    }
+  }
   watcher.on('event', (event) => {
     switch (event.code) {
       case 'START':
+        building = new Set([...building, ...pending]);
+        pending = new Set();
         markServerBusy();
         break;
       case 'ERROR':
         /* mod_ssr shows the error in open pages (SSRLiveReload On) */
         writeErrorBundle(bundle, event.error, template);
         lastFailed = true;
-        changed.clear();
-        serverBusy = false;
-        clearTimeout(holdTimer);
         heldReload = false;
+        ended();
         firstDone();
         break;
       case 'BUNDLE_END': {
         stampBuild({ bundle, template });
         touchBuildMarker(serverDir);
-        const serverOnly = [...changed].filter((f) => !clientHas(f));
+        const serverOnly = [...building].filter((f) => !clientHas(f));
         const wasFailed = lastFailed;
         lastFailed = false;
-        changed.clear();
-        serverBusy = false;
-        clearTimeout(holdTimer);
+        ended();
         log(`server build written (${event.duration} ms)`);
-        if (serverOnly.length) {
-          reload(`the server alone uses ${serverOnly.map((f) => path.relative(root, f)).join(', ')}`);
-        } else if (wasFailed) {
-          reload('the server build works again');
-        } else {
-          settle();
+        if (serverOnly.length || wasFailed) heldReload = true;
+        if (heldReload && !serverBusy && !templateBusy) {
+          reload(serverOnly.length
+            ? `the server alone uses ${serverOnly.map((f) => path.relative(root, f)).join(', ')}`
+            : wasFailed ? 'the server build works again' : 'the new server build is in place');
         }
         firstDone();
         break;
