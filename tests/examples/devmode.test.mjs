@@ -462,11 +462,13 @@ describe('mod-ssr-dev: Vite HMR behind Apache, SSR in mod_ssr, in Chromium', { t
       await waitUntil(`"${want}" in the page`, async () => (await inPage(() => window.__seen)) !== null);
       times.push((await inPage(() => window.__seen)) - t0);
       assert.equal(await buttonText(), want, 'the count is kept');
+      // one edit at a time, as a developer saves: the server rebuild each
+      // one starts is not measured into the next
+      await waitUntil('the server rebuild', () => written() > builds + i - 1, 60_000);
+      await serverQuiet();
     }
     console.log(`# mod-ssr-dev HMR, save to new text in the page (ms): ${times.join(' ')}; median ${median(times)}`);
-    // the server bundle is rebuilt for these edits too: still no reload
-    await waitUntil('the server rebuild', () => written() > builds, 60_000);
-    await serverQuiet();
+    // the server bundle was rebuilt for these edits too: still no reload
     assert.equal(navigations, before, why('the page reloaded for a component edit'));
     assert.equal(await buttonText(), `count #${HMR_EDITS} is 3`);
     assert.ok(median(times) < HMR_LIMIT_MS, `median ${median(times)} ms (${times.join(', ')})`);

@@ -53,6 +53,9 @@ export const DEV_PREFIXES = ['@vite/', '@fs/', '@id/', '@react-refresh', 'src/',
  * needs, at most (a change the server watch does not rebuild for). */
 const HOLD_MS = 5000;
 
+/* How long the server watch waits after a change before it builds. */
+const BUILD_DELAY_MS = 250;
+
 function apacheQuote(value) {
   return '"' + String(value).replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"';
 }
@@ -337,7 +340,10 @@ export async function startDev(opts = {}) {
       root,
       configFile: opts.configFile,
       logLevel: opts.logLevel,
-      build: { watch: {} },
+      /* Vite's HMR for the same save goes first: the start of a server
+       * build keeps this process's event loop busy (its plugins run for
+       * every module), which would delay the update on its way to the page */
+      build: { watch: { buildDelay: BUILD_DELAY_MS } },
       environments: {
         ssr: { build: { outDir: serverDir, emptyOutDir: false } },
       },
