@@ -30,6 +30,7 @@
 #include "ssr_build.h"
 #include "ssr_cache.h"
 #include "ssr_config.h"
+#include "ssr_sections.h"
 #include "ssr_engine.h"
 #include "ssr_heaps.h"
 #include "ssr_parse.h"
@@ -141,25 +142,33 @@ static const char *ssr_set_scope(cmd_parms *cmd, void *cfg, const char *arg)
     return err;
 }
 
-static const char *ssr_set_heaps(cmd_parms *cmd, void *cfg, const char *arg)
+/* "auto" (stored as 0) or a whole number from 1 to max. */
+static const char *ssr_set_auto_count(cmd_parms *cmd, const char *arg,
+                                      int *out, int max, const char *why_bad)
 {
     int n;
     const char *why;
 
     if (strcasecmp(arg, "auto") == 0) {
-        SSR_CONF(cfg)->heaps = 0;
+        *out = 0;
         return NULL;
     }
     why = ssr_parse_count(arg, &n);
-    if (why == NULL && (n < 1 || n > SSR_MAX_HEAPS)) {
-        why = "must be 'auto' or a number of heaps from 1 to "
-              APR_STRINGIFY(SSR_MAX_HEAPS);
+    if (why == NULL && (n < 1 || n > max)) {
+        why = why_bad;
     }
     if (why) {
         return ssr_bad_value(cmd, arg, why);
     }
-    SSR_CONF(cfg)->heaps = n;
+    *out = n;
     return NULL;
+}
+
+static const char *ssr_set_heaps(cmd_parms *cmd, void *cfg, const char *arg)
+{
+    return ssr_set_auto_count(cmd, arg, &SSR_CONF(cfg)->heaps, SSR_MAX_HEAPS,
+                              "must be 'auto' or a number of heaps from 1 to "
+                              APR_STRINGIFY(SSR_MAX_HEAPS));
 }
 
 static const char *ssr_set_queue_timeout(cmd_parms *cmd, void *cfg,
@@ -168,6 +177,15 @@ static const char *ssr_set_queue_timeout(cmd_parms *cmd, void *cfg,
     const char *why = ssr_parse_interval(arg, &SSR_CONF(cfg)->queue_timeout);
 
     return why ? ssr_bad_value(cmd, arg, why) : NULL;
+}
+
+static const char *ssr_set_queue_limit(cmd_parms *cmd, void *cfg,
+                                       const char *arg)
+{
+    return ssr_set_auto_count(cmd, arg, &SSR_CONF(cfg)->queue_limit,
+                              SSR_MAX_QUEUE,
+                              "must be 'auto' or a number of requests from 1 "
+                              "to " APR_STRINGIFY(SSR_MAX_QUEUE));
 }
 
 static const char *ssr_set_reload(cmd_parms *cmd, void *cfg, const char *arg)
@@ -278,6 +296,9 @@ static const command_rec ssr_cmds[] = {
     AP_INIT_TAKE1("SSRQueueTimeout", ssr_set_queue_timeout, NULL, SSR_WHERE,
                   "how long a request waits for a free heap before a 503, "
                   "e.g. 2s or 500ms (at most SSRTimeout)"),
+    AP_INIT_TAKE1("SSRQueueLimit", ssr_set_queue_limit, NULL, SSR_WHERE,
+                  "requests of a process that may wait for a heap at once "
+                  "(default auto: a quarter of ThreadsPerChild stays free)"),
     AP_INIT_TAKE1("SSRReload", ssr_set_reload, NULL, SSR_WHERE,
                   "'stat' to notice new builds, or 'never'"),
     AP_INIT_TAKE1("SSRReloadInterval", ssr_set_reload_interval, NULL,
@@ -337,19 +358,23 @@ static int ssr_path_under(const char *path, const char *dir)
             (n == 1 && real_dir[0] == '/'));
 }
 
-/* The bundle of one configuration section, once per server. */
-static void ssr_check_section(apr_pool_t *ptemp, server_rec *s,
-                              const char *docroot, apr_hash_t *seen,
-                              ap_conf_vector_t *section)
+/* A server bundle is for the engine only, but inside the DocumentRoot the
+ * core serves it to anyone who asks for its path.  Checked once per server
+ * and bundle, for every place SSRBundle applies. */
+static void ssr_check_bundle(void *baton, apr_pool_t *ptemp, server_rec *s,
+                             const char *docroot, const ssr_dir_conf *c)
 {
-    const ssr_dir_conf *c = section ? ap_get_module_config(section, &ssr_module)
-                                    : NULL;
+    apr_hash_t *seen = baton;
+    const char *key;
 
-    if (c == NULL || c->bundle == NULL ||
-        apr_hash_get(seen, c->bundle, APR_HASH_KEY_STRING) != NULL) {
+    if (c->bundle == NULL || *docroot == '\0') {
         return;
     }
-    apr_hash_set(seen, c->bundle, APR_HASH_KEY_STRING, c->bundle);
+    key = apr_psprintf(ptemp, "%pp %s", (void *) s, c->bundle);
+    if (apr_hash_get(seen, key, APR_HASH_KEY_STRING) != NULL) {
+        return;
+    }
+    apr_hash_set(seen, key, APR_HASH_KEY_STRING, key);
     if (ssr_path_under(c->bundle, docroot)) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, APLOGNO(20002)
                      "SSRBundle %s lies under this server's DocumentRoot %s: "
@@ -360,36 +385,10 @@ static void ssr_check_section(apr_pool_t *ptemp, server_rec *s,
     }
 }
 
-/* A server bundle is for the engine only, but inside the DocumentRoot the
- * core serves it to anyone who asks for its path.  Checked for every
- * server and virtual host: the server-wide SSRBundle and those of its
- * <Directory> and <Location> sections (a virtual host's lists include the
- * main server's). */
 static void ssr_check_bundles(apr_pool_t *ptemp, server_rec *main_server)
 {
-    server_rec *s;
-    int i;
-
-    for (s = main_server; s != NULL; s = s->next) {
-        core_server_config *core = ap_get_core_module_config(s->module_config);
-        apr_hash_t *seen = apr_hash_make(ptemp);
-
-        if (core == NULL || core->ap_document_root == NULL) {
-            continue;
-        }
-        ssr_check_section(ptemp, s, core->ap_document_root, seen,
-                          s->lookup_defaults);
-        for (i = 0; core->sec_dir && i < core->sec_dir->nelts; i++) {
-            ssr_check_section(ptemp, s, core->ap_document_root, seen,
-                              APR_ARRAY_IDX(core->sec_dir, i,
-                                            ap_conf_vector_t *));
-        }
-        for (i = 0; core->sec_url && i < core->sec_url->nelts; i++) {
-            ssr_check_section(ptemp, s, core->ap_document_root, seen,
-                              APR_ARRAY_IDX(core->sec_url, i,
-                                            ap_conf_vector_t *));
-        }
-    }
+    ssr_sections_each(ptemp, main_server, ssr_check_bundle,
+                      apr_hash_make(ptemp));
 }
 
 /* Below this, deep but ordinary JavaScript (a framework's render of a deep
