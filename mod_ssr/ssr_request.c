@@ -9,6 +9,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <httpd.h>
 #include <http_core.h>
@@ -29,6 +30,7 @@
 #include "ssr_reload.h"
 #include "ssr_result.h"
 #include "ssr_stats.h"
+#include "ssr_stream.h"
 #include "ssr_url.h"
 
 APLOG_USE_MODULE(ssr);
@@ -444,15 +446,46 @@ static const char *ssr_failure_text(const ssr_render_result_t *res,
     return res->detail ? res->detail : "unknown error";
 }
 
-static void ssr_log_failure(request_rec *r, ssr_app_t *app, const char *why)
+/* A short mark for the lines of one request's report: the request's log
+ * id when httpd made one (an ErrorLogFormat with %L), else a hash of the
+ * request. */
+static const char *ssr_log_marker(request_rec *r)
+{
+    struct {
+        apr_time_t t;
+        long conn;
+        const void *req;
+        pid_t pid;
+    } k;
+
+    if (r->log_id) {
+        return r->log_id;
+    }
+    memset(&k, 0, sizeof(k));
+    k.t = r->request_time;
+    k.conn = r->connection->id;
+    k.req = r;
+    k.pid = getpid();
+    return apr_psprintf(r->pool, "r%08x",
+                        (unsigned) (ssr_fnv1a(SSR_FNV_OFFSET, &k, sizeof(k))
+                                    & 0xFFFFFFFFu));
+}
+
+/* why (a stack, mostly): its bundle positions given in the app's sources
+ * when the build has a source map, one log entry per line. */
+static void ssr_log_failure(request_rec *r, ssr_app_t *app,
+                            const ssr_gen_t *gen, const char *why)
 {
     int held_back = 0;
 
     if (!ssr_app_may_log_failure(app, &held_back)) {
         return;
     }
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(20053)
-                  "render of %s failed: %s", ssr_original_url(r), why);
+    ssr_log_lines(r->server, r, APLOG_ERR, APLOGNO(20053), ssr_log_marker(r),
+                  apr_psprintf(r->pool, "render of %s failed",
+                               ssr_original_url(r)),
+                  ssr_gen_source_text(r->pool, gen, ssr_app_bundle_path(app),
+                                      why));
     if (held_back > 0) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(20057)
                       "%d more render failures of this app were not logged "
@@ -478,14 +511,18 @@ static int ssr_dev_failure(request_rec *r, ssr_app_t *app,
                            const ssr_dir_conf *conf, const ssr_gen_t *gen,
                            int status, const char *why)
 {
-    const char *nl = strchr(why, '\n');
-    const char *message = nl ? apr_pstrmemdup(r->pool, why, (apr_size_t) (nl - why))
-                             : why;
+    const char *bundle = ssr_app_bundle_path(app);
+    const char *file = ssr_failure_file(r->pool, why, bundle);
+    const char *nl;
+    const char *message;
 
+    /* the overlay shows the app's sources, as the error log does */
+    why = ssr_gen_source_text(r->pool, gen, bundle, why);
+    file = ssr_gen_source_text(r->pool, gen, bundle, file);
+    nl = strchr(why, '\n');
+    message = nl ? apr_pstrmemdup(r->pool, why, (apr_size_t) (nl - why)) : why;
     return ssr_dev_error_page(r, conf, gen, status, "The render failed",
-                              message, nl ? nl + 1 : "",
-                              ssr_failure_file(r->pool, why,
-                                               ssr_app_bundle_path(app)));
+                              message, nl ? nl + 1 : "", file);
 }
 
 static int ssr_render_failed(request_rec *r, ssr_app_t *app,
@@ -493,7 +530,7 @@ static int ssr_render_failed(request_rec *r, ssr_app_t *app,
                              const char *why)
 {
     ssr_stats_add(SSR_STAT_FAILURES);
-    ssr_log_failure(r, app, why);
+    ssr_log_failure(r, app, gen, why);
     if (ssr_conf_live_reload(conf)) {
         return ssr_dev_failure(r, app, conf, gen, HTTP_INTERNAL_SERVER_ERROR,
                                why);
@@ -503,6 +540,50 @@ static int ssr_render_failed(request_rec *r, ssr_app_t *app,
         return ssr_send_fallback(r, gen);
     }
     return HTTP_INTERNAL_SERVER_ERROR;
+}
+
+/* A stream result (ssr_stream.h): status and headers are set once the
+ * first chunk is there, from what the render gave with its stream. */
+typedef struct {
+    request_rec *r;
+    const ssr_dir_conf *conf;
+    const ssr_gen_t *gen;
+    apr_time_t start;
+} ssr_stream_ctx;
+
+static apr_status_t ssr_stream_head(void *baton,
+                                    const ssr_render_result_t *res,
+                                    const char **head, apr_size_t *head_len)
+{
+    ssr_stream_ctx *sc = baton;
+    request_rec *r = sc->r;
+    ssr_plan_t plan;
+
+    ssr_plan_result(r->pool, res, &plan, ssr_log_plan_drop, r);
+    if (plan.kind != SSR_PLAN_PAGE) {
+        return APR_ENOTIMPL;    /* a redirect or a failure: answered whole */
+    }
+    if (plan.status == HTTP_OK) {
+        plan.status = ssr_page_status(r);
+    }
+    if (plan.status < 200 || plan.status == HTTP_NO_CONTENT ||
+        plan.status == HTTP_NOT_MODIFIED) {
+        return APR_ENOTIMPL;    /* no body to stream */
+    }
+    ssr_set_status(r, plan.status);
+    ap_set_content_type(r, SSR_CONTENT_TYPE);
+    /* Server-Timing: the time to the shell, all that is known now */
+    ssr_common_headers(r, sc->conf, sc->gen, &plan,
+                       apr_time_now() - sc->start);
+    *head = res->head;
+    *head_len = res->head_len;
+    if (ssr_conf_live_reload(sc->conf)) {
+        *head = apr_pstrcat(r->pool, *head ? *head : "",
+                            ssr_dev_script(r, sc->conf, sc->gen->build_id,
+                                           NULL), NULL);
+        *head_len = strlen(*head);
+    }
+    return APR_SUCCESS;
 }
 
 static int ssr_respond(request_rec *r, ssr_app_t *app,
@@ -537,7 +618,7 @@ static int ssr_respond(request_rec *r, ssr_app_t *app,
         if (res->status == SSR_RENDER_TIMEOUT) {
             ssr_stats_add(SSR_STAT_TIMEOUTS);
             ssr_stats_add(SSR_STAT_FAILURES);
-            ssr_log_failure(r, app, ssr_failure_text(res, &plan));
+            ssr_log_failure(r, app, gen, ssr_failure_text(res, &plan));
             if (ssr_conf_live_reload(conf)) {
                 return ssr_dev_failure(r, app, conf, gen, plan.status,
                                        ssr_failure_text(res, &plan));
@@ -593,6 +674,8 @@ static int ssr_render(request_rec *r, const ssr_dir_conf *conf,
     ssr_conn_watch watch;
     ssr_render_req_t req;
     ssr_render_result_t res;
+    ssr_stream_ctx sc;
+    ssr_stream_t *stream;
     apr_status_t rv;
 
     ssr_conn_watch_init(r, &watch);
@@ -628,7 +711,7 @@ static int ssr_render(request_rec *r, const ssr_dir_conf *conf,
          * as if the render had taken the time */
         ssr_stats_add(SSR_STAT_TIMEOUTS);
         ssr_stats_add(SSR_STAT_FAILURES);
-        ssr_log_failure(r, app, "evaluating the bundle for a new heap ran "
+        ssr_log_failure(r, app, gen, "evaluating the bundle for a new heap ran "
                         "past the deadline (SSRTimeout)");
         if (ssr_conf_live_reload(conf)) {
             return ssr_dev_failure(r, app, conf, gen, HTTP_GATEWAY_TIME_OUT,
@@ -643,8 +726,17 @@ static int ssr_render(request_rec *r, const ssr_dir_conf *conf,
     }
     ssr_stats_add(SSR_STAT_RENDERS);
     ssr_render_input(r, conf, gen, url, &watch, &req);
+    sc.r = r;
+    sc.conf = conf;
+    sc.gen = gen;
+    sc.start = apr_time_now();
+    stream = ssr_stream_make(r, &gen->tpl, ssr_stream_head, &sc, &req);
     ssr_heap_render(ssr_lease_heap(lease), r->pool, &req, &res);
     ssr_heap_return(r, lease);
+    if (ssr_stream_begun(stream)) {
+        /* the status went out with the first chunk */
+        return ssr_stream_finish(stream, &res, ssr_original_url(r));
+    }
     return ssr_respond(r, app, conf, gen, &res);
 }
 

@@ -30,6 +30,10 @@ export interface ModSsrOptions {
    * $MOD_SSR_BUILD_ID, else a new id (time plus randomness).
    */
   buildId?: string;
+  /** Write the server bundle's source map (dist/server/entry-server.js.map),
+   * which mod_ssr uses to report errors at the app's sources. Default: true
+   * (build.sourcemap, for the ssr environment or for all, wins when set). */
+  sourcemap?: boolean | 'hidden';
   /** Time limit of the engine check, in ms. Default: 60000. */
   ssrRenderTimeout?: number;
   /**

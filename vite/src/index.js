@@ -38,10 +38,12 @@ import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { builtinModules, createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { pipeableServerImports, workingBuiltinExport, workingBuiltinNames } from './node-streams.js';
 import babel from '@babel/core';
 import presetEnv from '@babel/preset-env';
 import * as acorn from 'acorn';
 import { transformNativeEscapes } from './native-escape.js';
+import { rootRelativeMap, serverSourcemap, setChunkMap, stampSourceMap } from './sourcemap.js';
 
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -175,8 +177,8 @@ function builtinStub(name) {
   const reserved = new Set(['default', 'constants']);
   const lines = [`/* ${PLUGIN}: node:${name} is not available in mod_ssr's engine */`,
     'var stub = {};', 'export default stub;'];
-  for (const n of names) {
-    if (ident.test(n) && !reserved.has(n)) lines.push(`export var ${n};`);
+  for (const n of new Set([...names, ...workingBuiltinNames(name)])) {
+    if (ident.test(n) && !reserved.has(n)) lines.push(workingBuiltinExport(name, n) || `export var ${n};`);
   }
   if (names.includes('constants')) lines.push('export var constants = {};');
   return lines.join('\n') + '\n';
@@ -379,6 +381,7 @@ export function stampBuild(files, id = newBuildId()) {
   if (files.manifest) {
     replaceFileAtomically(files.manifest, stampManifest(fs.readFileSync(files.manifest, 'utf8'), id));
   }
+  stampSourceMap(files.bundle, id);
   replaceFileAtomically(files.bundle, stampBundle(fs.readFileSync(files.bundle, 'utf8'), id));
   return id;
 }
@@ -672,6 +675,7 @@ export default function modSsr(options = {}) {
         /* watch mode: Vite would empty the directory before each rebuild,
          * leaving mod_ssr a moment without a bundle (and the marker) */
         emptyOutDir: watching ? (userSsrBuild.emptyOutDir ?? false) : true,
+        sourcemap: serverSourcemap(userSsrBuild, userConfig.build, options),
         rollupOptions: { output: ssrOutput },
       };
       /* `vite build --ssr <entry>` (the standard template's build:server)
@@ -883,7 +887,8 @@ export default function modSsr(options = {}) {
          * build is written */
         chunk.code = bundleStampLine(PENDING_ID) + withShim.code;
         if (wantMaps && withShim.map) {
-          chunk.map = { ...withShim.map, mappings: `;${withShim.map.mappings}` };
+          setChunkMap(bundle, chunk, rootRelativeMap({ ...withShim.map, mappings: `;${withShim.map.mappings}` },
+            outputOptions.dir ? path.resolve(root, outputOptions.dir) : serverOutDir, root, PENDING_ID));
         }
 
         const packageRequires = [];
@@ -1220,7 +1225,24 @@ export default function modSsr(options = {}) {
     },
   };
 
-  return [configPlugin, nativeEscapePlugin, serverPlugin];
+  /* renderToPipeableStream from react-dom's Node build (node-streams.js). */
+  const pipeablePlugin = {
+    name: `${PLUGIN}:pipeable-stream`,
+    applyToEnvironment(environment) {
+      return environment.name === 'ssr' && environment.config.command === 'build';
+    },
+    transform: {
+      order: 'pre',
+      handler(code, id) {
+        const file = cleanId(id);
+        if (file.startsWith('\0') || !JS_LIKE.test(file) || /[\\/]node_modules[\\/]/.test(file)) return null;
+        const out = pipeableServerImports(code);
+        return out ? { code: out, map: null } : null;
+      },
+    },
+  };
+
+  return [configPlugin, nativeEscapePlugin, pipeablePlugin, serverPlugin];
 }
 
 export { modSsr };
