@@ -943,6 +943,15 @@ static void ssr_app_refresh(ssr_app_t *app, request_rec *r,
         }
         apr_thread_mutex_unlock(app->load_lock);
     }
+    else if (ssr_conf_live_reload(conf)) {
+        /* Dev mode: the page a reload asks for right after a rebuild must
+         * be rendered by that build, not by the one it replaces: wait for
+         * a load in progress (an event stream's check may have started
+         * it), then look again. */
+        apr_thread_mutex_lock(app->load_lock);
+        ssr_app_check(app, r->pool);
+        apr_thread_mutex_unlock(app->load_lock);
+    }
     else if (apr_thread_mutex_trylock(app->load_lock) == APR_SUCCESS) {
         ssr_app_check(app, r->pool);
         apr_thread_mutex_unlock(app->load_lock);

@@ -124,12 +124,15 @@ static const char ssr_dev_client_js[] =
     "      document.addEventListener('DOMContentLoaded', function () { show(err); });\n"
     "    } else { show(err); }\n"
     "  }\n"
+    "  function hmr() {\n"
+    "    return !!document.querySelector('script[src*=\"/@vite/client\"]');\n"
+    "  }\n"
     "  if (typeof EventSource === 'undefined') { return; }\n"
     "  var es = new EventSource(url + '?build=' + encodeURIComponent(build || ''));\n"
     "  es.onmessage = function (m) {\n"
     "    var e;\n"
     "    try { e = JSON.parse(m.data); } catch (x) { return; }\n"
-    "    if (e.type === 'full-reload' && e.build !== build) {\n"
+    "    if (e.type === 'full-reload' && e.build !== build && (err || !hmr())) {\n"
     "      es.close();\n"
     "      location.reload();\n"
     "    } else if (e.type === 'error') {\n"
@@ -228,11 +231,55 @@ typedef struct {
     const char *error;    /* last error sent, NULL if none */
 } ssr_dev_sent;
 
+/* The bundle is not there at all: the build has not run (yet). */
+static int ssr_dev_bundle_missing(apr_pool_t *p, const char *bundle)
+{
+    apr_finfo_t fi;
+
+    return bundle != NULL &&
+           APR_STATUS_IS_ENOENT(apr_stat(&fi, bundle, APR_FINFO_TYPE, p));
+}
+
+/* The overlay's title and message for a build that does not load: a page
+ * must not speak of a "new" build when none ever loaded, and a bundle that
+ * does not exist yet is a build still to come, not a broken one. */
+static void ssr_dev_load_error(apr_pool_t *p, const ssr_app_state_t *st,
+                               const char *bundle, const char **title,
+                               const char **message, const char **stack)
+{
+    const char *why = st->error ? st->error : "no build has been loaded yet";
+
+    if (st->build_id == NULL && ssr_dev_bundle_missing(p, bundle)) {
+        *title = "No build yet";
+        *message = apr_pstrcat(p, "waiting for the first build: ", bundle,
+                               " does not exist yet", NULL);
+        *stack = "Start the build (npx mod-ssr-dev, or npx vite build "
+                 "--watch); the page loads by itself once it is there.";
+        return;
+    }
+    *title = st->build_id ? "The new build failed to load"
+                          : "The build failed to load";
+    ssr_split_first_line(p, why, message, stack);
+}
+
+int ssr_dev_no_build(request_rec *r, const ssr_dir_conf *conf,
+                     ssr_app_t *app)
+{
+    ssr_app_state_t st;
+    const char *title, *message, *stack;
+
+    ssr_app_poll(app, r, conf, r->pool, &st);
+    ssr_dev_load_error(r->pool, &st, ssr_app_bundle_path(app), &title,
+                       &message, &stack);
+    return ssr_dev_error_page(r, conf, NULL, HTTP_SERVICE_UNAVAILABLE, title,
+                              message, stack, ssr_app_bundle_path(app));
+}
+
 /* What changed since the last tick, as events in p. */
 static const char *ssr_dev_changes(apr_pool_t *p, const ssr_app_state_t *st,
                                    ssr_dev_sent *sent, const char *bundle)
 {
-    const char *out = "", *first, *rest;
+    const char *out = "", *title, *first, *rest;
 
     if (st->build_id && strcmp(st->build_id, sent->build) != 0) {
         sent->build = apr_pstrdup(sent->pool, st->build_id);
@@ -242,10 +289,9 @@ static const char *ssr_dev_changes(apr_pool_t *p, const ssr_app_state_t *st,
     }
     if (st->error && (sent->error == NULL || strcmp(st->error, sent->error))) {
         sent->error = apr_pstrdup(sent->pool, st->error);
-        ssr_split_first_line(p, st->error, &first, &rest);
+        ssr_dev_load_error(p, st, bundle, &title, &first, &rest);
         out = apr_pstrcat(p, out, ssr_dev_event(p, ssr_error_json(
-                              p, "The new build failed to load", first, rest,
-                              bundle)), NULL);
+                              p, title, first, rest, bundle)), NULL);
     }
     else if (st->error == NULL && sent->error != NULL) {
         sent->error = NULL;

@@ -9,7 +9,9 @@
  *                                               the newest build failed
  *   { "type": "ok" }                            the error is gone
  * A page reloads only for a build other than the one it was rendered
- * with, so a new build means one reload per open page.
+ * with, so a new build means one reload per open page.  A page that has
+ * Vite's HMR client (mod-ssr-dev's dev template) leaves reloading to it,
+ * unless it is an error page.
  */
 #ifndef SSR_DEV_H
 #define SSR_DEV_H
@@ -31,5 +33,11 @@ int ssr_dev_error_page(request_rec *r, const ssr_dir_conf *conf,
                        const ssr_gen_t *gen, int status, const char *title,
                        const char *message, const char *stack,
                        const char *file);
+
+/* No build of the app could be loaded: 503 with a page that says why
+ * ("No build yet" while the bundle does not exist) and reloads itself once
+ * a build loads. */
+int ssr_dev_no_build(request_rec *r, const ssr_dir_conf *conf,
+                     ssr_app_t *app);
 
 #endif /* SSR_DEV_H */

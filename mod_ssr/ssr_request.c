@@ -704,19 +704,10 @@ static int ssr_respond(request_rec *r, ssr_app_t *app,
 static int ssr_no_build(request_rec *r, ssr_app_t *app,
                         const ssr_dir_conf *conf)
 {
-    ssr_app_state_t st;
-    const char *why, *nl;
-
     if (!ssr_conf_live_reload(conf)) {
         return HTTP_SERVICE_UNAVAILABLE;
     }
-    ssr_app_poll(app, r, conf, r->pool, &st);
-    why = st.error ? st.error : "no build has been loaded yet";
-    nl = strchr(why, '\n');
-    return ssr_dev_error_page(r, conf, NULL, HTTP_SERVICE_UNAVAILABLE,
-                              "The build failed to load",
-                              nl ? apr_pstrmemdup(r->pool, why, (apr_size_t) (nl - why)) : why,
-                              nl ? nl + 1 : "", ssr_app_bundle_path(app));
+    return ssr_dev_no_build(r, conf, app);
 }
 
 /* Every heap of the app was busy for SSRQueueTimeout (logged by

@@ -179,9 +179,10 @@ if [ -n "$built" ]; then
   (
     TMPDIR=$work SSR_EXAMPLE_DIRS=$built
     export TMPDIR SSR_EXAMPLE_DIRS CHROMIUM NODE APACHE2 APXS_LIBEXECDIR MOD_SSR_SO
-    # and dev mode: vite build --watch + SSRLiveReload (node --test runs the
-    # files one at a time, in name order)
-    limit 180 "$NODE" --test --test-concurrency=1 --test-timeout=60000 --test-force-exit \
+    # and dev mode: vite build --watch + SSRLiveReload, and mod-ssr-dev on
+    # the React example, whose first server build alone takes a while
+    # (node --test runs the files one at a time, in name order)
+    limit 480 "$NODE" --test --test-concurrency=1 --test-timeout=60000 --test-force-exit \
       "$@" "$here/hydration.test.mjs" "$here/devmode.test.mjs"
   )
   rc=$?

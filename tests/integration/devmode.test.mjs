@@ -231,6 +231,45 @@ describe(`dev mode: open streams and stopping httpd (${MPM})`, () => {
   });
 });
 
+describe(`dev mode: before the first build (${MPM})`, () => {
+  let h;
+  let app;
+
+  before(async () => {
+    app = prepareApp();
+    fs.rmSync(app.bundle);
+    h = await startHttpd({
+      docroot: app.docroot,
+      limits: MPM === 'prefork' ? 'default' : 'single-process',
+      conf: ssrConf(app, { extra: 'SSRLiveReload On\nSSRReloadInterval 0' }),
+    });
+  });
+  after(() => h?.stop());
+
+  it('says that there is no build yet, not that a new one failed; loads the first one', async () => {
+    const res = await get(h, '/about');
+    assert.equal(res.status, 503, h.explain(res));
+    assert.match(res.text, /"title":"No build yet"/, h.explain(res));
+    assert.doesNotMatch(res.text, /failed to load/);
+    const s = await openStream(h.port, `${STREAM}?build=`);
+    try {
+      await waitFor('an error event', () => s.events.some((e) => e.type === 'error'));
+      const err = s.events.find((e) => e.type === 'error');
+      assert.equal(err.title, 'No build yet');
+      assert.match(err.message, /waiting for the first build/);
+      replaceFile(app.bundle, { from: 'bad/syntax-error.js' });
+      await waitFor('a second error event', () => s.events.filter((e) => e.type === 'error').length > 1);
+      // a build that never loaded is not a "new" one
+      assert.equal(s.events.filter((e) => e.type === 'error')[1].title, 'The build failed to load');
+      replaceFile(app.bundle, { from: 'basic/server/entry-server.js' });
+      await waitFor('the first build', () => s.events.some((e) => e.type === 'full-reload'));
+      assert.equal((await get(h, '/about')).status, 200);
+    } finally {
+      s.close();
+    }
+  });
+});
+
 describe(`dev mode off (${MPM})`, () => {
   let h;
   let app;

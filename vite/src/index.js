@@ -583,7 +583,7 @@ function buildErrorText(error) {
  * in place of the one that could not be built. mod_ssr keeps serving the
  * last good build, and in dev mode (SSRLiveReload On) shows this error in
  * open pages until a build succeeds. */
-function writeErrorBundle(file, error, template) {
+export function writeErrorBundle(file, error, template) {
   const text = buildErrorText(error);
   const lit = (v) => JSON.stringify(v).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
   /* the template's build id, so that mod_ssr takes this bundle with it and
@@ -641,6 +641,7 @@ export default function modSsr(options = {}) {
 
   let appMode = false;       /* one `vite build` builds client and server */
   let watching = false;      /* `vite build --watch` */
+  let devBuild = false;      /* mod-ssr-dev's server build: its hooks (dev-server.js) */
   let root = process.cwd();
   let clientOutDir = null;   /* absolute, when known */
   let serverOutDir = null;
@@ -714,6 +715,7 @@ export default function modSsr(options = {}) {
       root = path.resolve(userConfig.root || process.cwd());
       appMode = !env.isSsrBuild;
       watching = !!userConfig.build?.watch;
+      devBuild = userConfig.__modSsrDevBuild || false;
 
       let entry = options.entry;
       if (!entry) {
@@ -732,7 +734,7 @@ export default function modSsr(options = {}) {
         /* watch mode: Vite would empty the directory before each rebuild,
          * leaving mod_ssr a moment without a bundle (and the marker) */
         emptyOutDir: watching ? (userSsrBuild.emptyOutDir ?? false) : true,
-        sourcemap: serverSourcemap(userSsrBuild, userConfig.build, options),
+        sourcemap: serverSourcemap(userSsrBuild, userConfig.build, options, watching),
         rollupOptions: { output: ssrOutput },
       };
       /* `vite build --ssr <entry>` (the standard template's build:server)
@@ -1000,10 +1002,13 @@ export default function modSsr(options = {}) {
           });
         }
         try {
-          result = result || await babel.transformAsync(chunk.code, {
+          const chunkOptions = {
             ...babelChunkOptions(chunk.fileName),
             inputSourceMap: wantMaps && chunk.map ? chunk.map : undefined,
-          });
+          };
+          result = result || await (devBuild && devBuild.transformChunk
+            ? devBuild.transformChunk(chunk.code, chunkOptions)
+            : babel.transformAsync(chunk.code, chunkOptions));
         } catch (e) {
           this.error(`Babel could not compile the server bundle to ES5: ${e.message}`);
         }
@@ -1027,7 +1032,8 @@ export default function modSsr(options = {}) {
          * was parsed as ES5, each group kept as it is passed a whitelist of
          * ES5 syntax), and the engine check follows: the whole-bundle parse
          * is for the whole-chunk pass's output */
-        const problem = result.compiled !== undefined ? null : es5Check(withShim.code, chunk.fileName);
+        const problem = result.compiled !== undefined ? null
+          : (devBuild && devBuild.es5Check || es5Check)(withShim.code, chunk.fileName);
         if (problem) this.error(`${problem}`);
         /* the first line is the build stamp's, filled in once the whole
          * build is written */
@@ -1053,6 +1059,8 @@ export default function modSsr(options = {}) {
       const dir = outputOptions.dir ? path.resolve(root, outputOptions.dir) : serverOutDir;
       const bundleFile = path.join(dir, chunk.fileName);
       writeServerPackageJson(dir);
+      /* mod-ssr-dev stamps it with its dev template itself */
+      if (devBuild) return;
 
       /* `vite build --watch`: the watch round does the rest once every
        * environment is done (the client may still be building now) */

@@ -17,11 +17,14 @@ import crypto from 'node:crypto';
 export const MAP_BUILD_KEY = 'x_mod_ssr_build';
 
 /** `build.sourcemap` for the server build: what the user chose for it (or
- * for every build), else the plugin's `sourcemap` option, else on.  A map
- * costs nothing at run time: mod_ssr reads it once per build and decodes it
- * only to report an error. */
-export function serverSourcemap(userSsrBuild, userBuild, options) {
-  return userSsrBuild?.sourcemap ?? userBuild?.sourcemap ?? options?.sourcemap ?? true;
+ * for every build), else the plugin's `sourcemap` option, else on for a
+ * build and off for a watch build.  A map costs nothing at run time:
+ * mod_ssr reads it once per build and decodes it only to report an error;
+ * but it costs a rebuild the reuse of the last build's compiled chunk
+ * (transform-cache.js cannot carry maps yet): a one-line edit would be
+ * rebuilt in seconds instead of about one. */
+export function serverSourcemap(userSsrBuild, userBuild, options, watching = false) {
+  return userSsrBuild?.sourcemap ?? userBuild?.sourcemap ?? options?.sourcemap ?? !watching;
 }
 
 const toPosix = (p) => p.split(path.sep).join('/');

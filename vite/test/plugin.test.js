@@ -175,7 +175,7 @@ export async function render() { return { head: '', html: '<p>' + (await probe()
     assert.doesNotMatch(code, /require\(\s*["']node:/);
     assert.deepEqual([...code.matchAll(/\brequire\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1]), []);
     assert.ok(warnings.some((w) => /dynamic imports of <computed specifier>/.test(w)), warnings.join('\n'));
-    const expected = '<p>undefined | undefined | dynamic import of node:crypto is not available in mod_ssr&#39;s engine</p>';
+    const expected = '<p>undefined | function | dynamic import of node:crypto is not available in mod_ssr&#39;s engine</p>';
     const out = await runInNode(file, '/', '{}');
     assert.equal(out.html.replace(/'/g, '&#39;'), expected);
     if (ssrRender) {
