@@ -35,6 +35,10 @@ APLOG_USE_MODULE(ssr);
 
 #define SSR_CONTENT_TYPE "text/html; charset=utf-8"
 
+/* Notes for the access log: %{SSR_RENDER_MS}n, %{SSR_LOAD_MS}n. */
+#define SSR_NOTE_RENDER_MS "SSR_RENDER_MS"
+#define SSR_NOTE_LOAD_MS "SSR_LOAD_MS"
+
 /* --- which requests are rendered ------------------------------------------ */
 
 /* When no module claimed the request, httpd names the handler after the
@@ -331,6 +335,7 @@ static void ssr_common_headers(request_rec *r, const ssr_dir_conf *conf,
                                const ssr_gen_t *gen, const ssr_plan_t *plan,
                                apr_interval_time_t elapsed)
 {
+    const char *load;
     int i;
 
     for (i = 0; plan->headers && i < plan->headers->nelts; i++) {
@@ -344,9 +349,12 @@ static void ssr_common_headers(request_rec *r, const ssr_dir_conf *conf,
     if (ssr_cache_shared(r, conf, gen->build_id)) {
         return;     /* a stored copy would replay this render's timing */
     }
+    load = apr_table_get(r->notes, SSR_NOTE_LOAD_MS);
     apr_table_add(r->headers_out, "Server-Timing",
-                  apr_psprintf(r->pool, "ssr;dur=%.1f",
-                               (double) elapsed / 1000.0));
+                  apr_psprintf(r->pool, "ssr;dur=%.1f%s%s",
+                               (double) elapsed / 1000.0,
+                               load ? ", ssr-load;dur=" : "",
+                               load ? load : ""));
 }
 
 static int ssr_send_page(request_rec *r, const ssr_dir_conf *conf,
@@ -551,6 +559,12 @@ static int ssr_respond(request_rec *r, ssr_app_t *app,
         }
         return plan.status;
     default:
+        if (res->status == SSR_RENDER_THREW) {
+            ssr_stats_add(SSR_STAT_THREW);
+        }
+        else if (res->status != SSR_RENDER_NOMEM) {
+            ssr_stats_add(SSR_STAT_BAD_RESULT);
+        }
         return ssr_render_failed(r, app, conf, gen,
                                  ssr_failure_text(res, &plan));
     }
@@ -566,6 +580,7 @@ static int ssr_no_build(request_rec *r, ssr_app_t *app,
     ssr_app_state_t st;
     const char *why, *nl;
 
+    ssr_stats_add(SSR_STAT_NO_BUILD);
     if (!ssr_conf_live_reload(conf)) {
         return HTTP_SERVICE_UNAVAILABLE;
     }
@@ -593,6 +608,29 @@ static int ssr_shed(request_rec *r, const ssr_dir_conf *conf)
     return HTTP_SERVICE_UNAVAILABLE;
 }
 
+/* The render's time, for the histograms and for the access log
+ * (%{SSR_RENDER_MS}n); the cost of making its heap, when it had to, for
+ * Server-Timing and the log too (%{SSR_LOAD_MS}n).  Set on every request
+ * of an internal redirect chain, so that the log finds them whichever
+ * one it looks at. */
+static void ssr_note_times(request_rec *r, const ssr_render_result_t *res,
+                           apr_interval_time_t load)
+{
+    const char *ms = apr_psprintf(r->pool, "%.1f",
+                                  (double) res->elapsed / 1000.0);
+    const char *load_ms = load > 0
+        ? apr_psprintf(r->pool, "%.1f", (double) load / 1000.0) : NULL;
+    request_rec *q;
+
+    ssr_stats_render_time(res->elapsed);
+    for (q = r; q; q = q->prev) {
+        apr_table_setn(q->notes, SSR_NOTE_RENDER_MS, ms);
+        if (load_ms) {
+            apr_table_setn(q->notes, SSR_NOTE_LOAD_MS, load_ms);
+        }
+    }
+}
+
 static int ssr_render(request_rec *r, const ssr_dir_conf *conf,
                       const char *template_path, const char *url)
 {
@@ -604,6 +642,7 @@ static int ssr_render(request_rec *r, const ssr_dir_conf *conf,
     ssr_render_result_t res;
     apr_status_t rv;
 
+    ssr_stats_bind(-1);
     ssr_conn_watch_init(r, &watch);
     if (ssr_conn_gone(&watch)) {
         /* Nobody is waiting for this page: run no JavaScript for it. */
@@ -617,6 +656,7 @@ static int ssr_render(request_rec *r, const ssr_dir_conf *conf,
     if (app == NULL) {
         return HTTP_SERVICE_UNAVAILABLE;    /* logged where it failed */
     }
+    ssr_stats_bind(ssr_app_stats(app));
     gen = ssr_app_acquire(app, r, conf);
     if (gen == NULL) {
         return ssr_no_build(r, app, conf);
@@ -654,6 +694,7 @@ static int ssr_render(request_rec *r, const ssr_dir_conf *conf,
     ssr_render_input(r, conf, gen, url, &watch, &req);
     ssr_heap_render(ssr_lease_heap(lease), r->pool, &req, &res);
     ssr_heap_return(r, lease);
+    ssr_note_times(r, &res, ssr_lease_load_time(lease));
     return ssr_respond(r, app, conf, gen, &res);
 }
 
