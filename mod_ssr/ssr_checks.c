@@ -3,10 +3,13 @@
  * files (see ssr_checks.h).
  *
  * Whether a file can be read is decided by the kernel as the User the
- * children run as: when httpd starts as root (the usual case), a short
- * child process takes that user's ids and tries each path; otherwise the
- * server runs as the current user, who tries them here.  Permission bits
- * alone would miss ACLs, supplementary groups and read-only mounts.
+ * children run as: when httpd starts as root (the usual case), the
+ * process takes that user's effective ids (and groups) for the checks and
+ * then its own back; otherwise the server runs as the current user, who
+ * tries them as is.  Permission bits alone would miss ACLs, supplementary
+ * groups and read-only mounts.  (A short child process would do as well,
+ * but tools that watch httpd's children, and the MPM's own count, would
+ * see it come and go.)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,7 +19,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <httpd.h>
@@ -77,7 +79,8 @@ static int ssr_first_bad_dir(const char *path, int mode, ssr_access_t *out)
             continue;
         }
         buf[i] = '\0';
-        if (mode == X_OK ? access(buf, X_OK) != 0 : stat(buf, &st) != 0) {
+        if (mode == X_OK ? faccessat(AT_FDCWD, buf, X_OK, AT_EACCESS) != 0
+                         : stat(buf, &st) != 0) {
             out->err = errno;
             apr_cpystrn(out->where, buf, sizeof(out->where));
             return 1;
@@ -165,72 +168,48 @@ const char *ssr_checks_why_unreadable(apr_pool_t *p, const char *path)
     return ssr_access_text(p, &a, NULL);
 }
 
-/* Checks n paths as the User the children will run as.  When that needs
- * other ids than ours, a child process takes them and reports each result
- * through a pipe. */
+/* Checks n paths as the User the children will run as: with that user's
+ * effective ids when we are root (the checks run before any thread or
+ * child exists), as we are otherwise.  *user: the user checked as, or
+ * NULL when that is us. */
 static void ssr_access_as_user(apr_pool_t *p, const char *const *paths, int n,
                                ssr_access_t *out, const char **user)
 {
-    int fds[2], i, status;
-    pid_t pid;
+    gid_t saved_groups[NGROUPS_MAX + 1];
+    gid_t egid = getegid();
+    int ngroups = 0, i, switched = 0;
 
     *user = NULL;
-    if (geteuid() != 0 || ap_unixd_config.user_id == 0 ||
-        ap_unixd_config.user_name == NULL || pipe(fds) != 0) {
-        for (i = 0; i < n; i++) {
-            ssr_access_check(paths[i], &out[i]);
-        }
-        return;
-    }
-    pid = fork();
-    if (pid < 0) {
-        close(fds[0]);
-        close(fds[1]);
-        for (i = 0; i < n; i++) {
-            ssr_access_check(paths[i], &out[i]);
-        }
-        return;
-    }
-    if (pid == 0) {
-        close(fds[0]);
+    if (geteuid() == 0 && ap_unixd_config.user_id != 0 &&
+        ap_unixd_config.user_name != NULL &&
+        (ngroups = getgroups(NGROUPS_MAX + 1, saved_groups)) >= 0) {
         if (initgroups(ap_unixd_config.user_name,
-                       ap_unixd_config.group_id) != 0 ||
-            setgid(ap_unixd_config.group_id) != 0 ||
-            setuid(ap_unixd_config.user_id) != 0) {
-            _exit(2);
+                       ap_unixd_config.group_id) == 0 &&
+            setegid(ap_unixd_config.group_id) == 0 &&
+            seteuid(ap_unixd_config.user_id) == 0) {
+            switched = 1;
+            *user = ap_unixd_config.user_name;
         }
-        for (i = 0; i < n; i++) {
-            ssr_access_t a;
-
-            ssr_access_check(paths[i], &a);
-            if (write(fds[1], &a, sizeof(a)) != (ssize_t) sizeof(a)) {
-                _exit(3);
+        else {
+            /* back to what we were; the checks run as root */
+            if (setegid(egid) != 0 ||
+                setgroups((size_t) ngroups, saved_groups) != 0) {
+                ap_log_error(APLOG_MARK, APLOG_WARNING, errno, NULL,
+                             APLOGNO(20093) "cannot restore the groups "
+                             "after the file checks");
             }
         }
-        _exit(0);
     }
-    close(fds[1]);
     for (i = 0; i < n; i++) {
-        char *buf = (char *) &out[i];
-        size_t got = 0;
-
-        while (got < sizeof(out[i])) {
-            ssize_t r = read(fds[0], buf + got, sizeof(out[i]) - got);
-            if (r <= 0) {
-                break;
-            }
-            got += (size_t) r;
-        }
-        if (got < sizeof(out[i])) {
-            /* the child could not take the user's ids: check as we are */
-            ssr_access_check(paths[i], &out[i]);
-        }
+        ssr_access_check(paths[i], &out[i]);
     }
-    close(fds[0]);
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-        /* again */
+    if (switched &&
+        (seteuid(0) != 0 || setegid(egid) != 0 ||
+         setgroups((size_t) ngroups, saved_groups) != 0)) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, errno, NULL, APLOGNO(20093)
+                     "cannot take back root's ids after checking files as "
+                     "user %s", ap_unixd_config.user_name);
     }
-    *user = ap_unixd_config.user_name;
 }
 
 /* --- ES modules ----------------------------------------------------------- */
@@ -507,7 +486,9 @@ static void ssr_check_items(apr_pool_t *p, ssr_walk *w, int console)
 
         if (why && it->optional) {
             ssr_note_reported(it->path);
-            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, APLOGNO(20090)
+            /* the tag of the same warning when a build loads without
+             * the manifest (ssr_build.c) */
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, APLOGNO(20039)
                          "%s %s %s: pages render without it (render() gets "
                          "undefined as ssrManifest)", it->directive,
                          it->path, why);
