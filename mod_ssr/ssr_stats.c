@@ -464,13 +464,15 @@ static void ssr_status_auto(request_rec *r)
 
 static void ssr_html_window(request_rec *r, const ssr_window *w)
 {
-    ap_rprintf(r, "<td>%u</td><td>%.1f</td><td>%.1f</td><td>%.1f</td>"
-               "<td>%.1f</td>", w->n, w->p50, w->p90, w->p99, w->max_ms);
+    ap_rprintf(r, "<td class=\"n\">%u</td><td class=\"n\">%.1f</td>"
+               "<td class=\"n\">%.1f</td><td class=\"n\">%.1f</td>"
+               "<td class=\"n\">%.1f</td>", w->n, w->p50, w->p90, w->p99,
+               w->max_ms);
 }
 
 static void ssr_html_kv(request_rec *r, const char *name, apr_uint32_t v)
 {
-    ap_rprintf(r, "<tr><th align=\"left\">%s</th><td align=\"right\">%u"
+    ap_rprintf(r, "<tr><th align=\"left\">%s</th><td class=\"n\">%u"
                "</td></tr>\n", name, v);
 }
 
@@ -481,10 +483,17 @@ static void ssr_status_html(request_rec *r)
     ssr_window w;
     int i;
 
-    ap_rputs("<hr />\n<h2>mod_ssr</h2>\n", r);
+    /* id: /server-status#mod_ssr opens the page at this section */
+    ap_rputs("<hr />\n<h2 id=\"mod_ssr\">mod_ssr</h2>\n<style>"
+             "table.ssr{border-collapse:collapse;margin-bottom:1em}"
+             "table.ssr th,table.ssr td{border:1px solid #aaa;"
+             "padding:2px 6px;vertical-align:top}"
+             "table.ssr td.n{text-align:right}"
+             "table.ssr pre{white-space:pre-wrap;max-width:40em;margin:0}"
+             "</style>\n", r);
 
     ap_rprintf(r, "<h3>Render times, last %d s</h3>\n"
-               "<table border=\"1\" cellpadding=\"4\">\n"
+               "<table class=\"ssr\">\n"
                "<tr><th>app</th><th>renders</th><th>p50 ms</th>"
                "<th>p90 ms</th><th>p99 ms</th><th>max ms</th></tr>\n",
                SSR_HIST_SLICE * SSR_HIST_WINDOWS);
@@ -504,12 +513,6 @@ static void ssr_status_html(request_rec *r)
     }
     ap_rputs("</table>\n", r);
 
-    ap_rputs("<h3>Apps</h3>\n<table border=\"1\" cellpadding=\"4\">\n"
-             "<tr><th>server / bundle</th><th>build in service</th>"
-             "<th>renders</th><th>failed: threw / timeout / memory / "
-             "bad result</th><th>aborted</th><th>fallbacks</th>"
-             "<th>503: no build / shed</th><th>last load error</th></tr>\n",
-             r);
     for (i = 0; i < SSR_STATS_APPS; i++) {
         const volatile apr_uint32_t *ac = ssr_shm->apps[i].counters;
         ssr_app_rec a;
@@ -518,43 +521,57 @@ static void ssr_status_html(request_rec *r)
             continue;
         }
         ssr_rec_copy(&ssr_shm->apps[i], &a);
-        ap_rprintf(r, "<tr><td>%s<br />%s<br /><small>template %s</small>"
-                   "</td>", ap_escape_html2(r->pool, a.server, 0),
+        ssr_window_of(&ssr_shm->apps[i].hist, &w);
+        ap_rprintf(r, "<h3>App %s</h3>\n<table class=\"ssr\">\n"
+                   "<tr><th align=\"left\">server</th><td>%s</td></tr>\n"
+                   "<tr><th align=\"left\">template</th><td>%s</td></tr>\n",
                    ap_escape_html2(r->pool, a.bundle, 0),
+                   ap_escape_html2(r->pool, a.server, 0),
                    ap_escape_html2(r->pool, a.tpl, 0));
         if (a.build_id[0]) {
-            ap_rprintf(r, "<td>%s<br /><small>loaded %s in %.1f ms "
-                       "(%u loads)</small></td>",
+            ap_rprintf(r, "<tr><th align=\"left\">build in service</th>"
+                       "<td><b>%s</b>, loaded %s in %.1f ms (%u loads)"
+                       "</td></tr>\n",
                        ap_escape_html2(r->pool, a.build_id, 0),
                        ssr_age(r->pool, a.loaded_at, now),
                        (double) a.load_us / 1000.0, a.loads);
         }
         else {
-            ap_rputs("<td><b>none</b></td>", r);
+            ap_rputs("<tr><th align=\"left\">build in service</th>"
+                     "<td><b>none</b>: requests answer 503</td></tr>\n", r);
         }
-        ap_rprintf(r, "<td>%u</td><td>%u: %u / %u / %u / %u</td><td>%u</td>"
-                   "<td>%u</td><td>%u / %u</td>",
+        if (a.error[0]) {
+            ap_rprintf(r, "<tr><th align=\"left\">last load error</th>"
+                       "<td>%s%s (%u failed loads)<pre>%s</pre></td></tr>\n",
+                       ssr_age(r->pool, a.error_at, now),
+                       a.build_id[0] && a.error_at > a.loaded_at
+                       ? ", still serving the build above" : "",
+                       a.load_failures, ap_escape_html2(r->pool, a.error, 0));
+        }
+        ap_rprintf(r, "<tr><th align=\"left\">renders</th><td>%u since "
+                   "start; last %d s: %u, p50 %.1f ms, p90 %.1f ms, p99 %.1f "
+                   "ms, max %.1f ms</td></tr>\n",
                    ssr_get(ac, SSR_STAT_RENDERS),
+                   SSR_HIST_SLICE * SSR_HIST_WINDOWS, w.n, w.p50, w.p90,
+                   w.p99, w.max_ms);
+        ap_rprintf(r, "<tr><th align=\"left\">failed</th><td>%u: threw %u, "
+                   "timed out %u, memory limit %u, bad result %u</td></tr>\n"
+                   "<tr><th align=\"left\">not sent</th><td>client gone "
+                   "%u during the render, %u before it</td></tr>\n"
+                   "<tr><th align=\"left\">fallback pages</th><td>%u</td>"
+                   "</tr>\n"
+                   "<tr><th align=\"left\">503</th><td>no build %u, no heap "
+                   "free (shed) %u</td></tr>\n</table>\n",
                    ssr_get(ac, SSR_STAT_FAILURES),
                    ssr_get(ac, SSR_STAT_THREW), ssr_get(ac, SSR_STAT_TIMEOUTS),
                    ssr_get(ac, SSR_STAT_MEMORY),
                    ssr_get(ac, SSR_STAT_BAD_RESULT),
                    ssr_get(ac, SSR_STAT_ABORTED),
+                   ssr_get(ac, SSR_STAT_NOT_STARTED),
                    ssr_get(ac, SSR_STAT_FALLBACKS),
                    ssr_get(ac, SSR_STAT_NO_BUILD), ssr_get(ac, SSR_STAT_SHED));
-        if (a.error[0]) {
-            ap_rprintf(r, "<td><small>%s (%u failed loads)</small><br />"
-                       "<pre>%s</pre></td></tr>\n",
-                       ssr_age(r->pool, a.error_at, now), a.load_failures,
-                       ap_escape_html2(r->pool, a.error, 0));
-        }
-        else {
-            ap_rputs("<td>-</td></tr>\n", r);
-        }
     }
-    ap_rputs("</table>\n", r);
-
-    ap_rputs("<h3>Heaps</h3>\n<table border=\"0\" cellpadding=\"2\">\n", r);
+    ap_rputs("<h3>Heaps</h3>\n<table class=\"ssr\">\n", r);
     ssr_html_kv(r, "heaps (all processes)", ssr_get(c, SSR_STAT_HEAPS));
     ssr_html_kv(r, "... rendering or being made",
                 ssr_get(c, SSR_STAT_HEAPS_BUSY));
@@ -573,7 +590,7 @@ static void ssr_status_html(request_rec *r)
     ap_rputs("</table>\n", r);
 
     ap_rputs("<h3>Since start, all apps</h3>\n"
-             "<table border=\"0\" cellpadding=\"2\">\n", r);
+             "<table class=\"ssr\">\n", r);
     for (i = 0; i < SSR_STAT_HEAP_LOADS; i++) {
         ssr_html_kv(r, ssr_stat_names[i] + 3, ssr_get(c, i));
     }
