@@ -11,6 +11,7 @@
 #     bench/node-build.mjs as examples/compare.mjs does and spliced into the
 #     template with template.replace), one process as the template runs it
 #     (BENCH_NODE_WORKERS=N: a node:cluster of N workers instead);
+#     BENCH_SSR_CONF="..." adds lines to httpd's config (an A/B of a setting);
 #   - mod_ssr: httpd, event MPM, 1 process x 16 threads, the default heap pool,
 #     with the dist/mod_ssr.conf vite-plugin-mod-ssr wrote; a second port of
 #     the same httpd puts mod_cache (mod_cache_socache, shmcb) in front of
@@ -22,7 +23,9 @@
 # rounds (default 3) with the order of the servers rotated; in each, per
 # server, ab -k on:
 #   page      /, rendered, -c C (BENCH_CONCURRENCY, 8)
-#   overload  /, rendered, -c 4C (BENCH_OVERLOAD_CONCURRENCY): non-2xx counted
+#   overload  /, rendered, -c 4C (BENCH_OVERLOAD_CONCURRENCY), by bench/load.mjs:
+#             non-2xx counted (each must be a 503 with Retry-After), p50 and
+#             p99 over the served (2xx) answers
 #   cached    /, mod_ssr's cached port only (Node's template has no cache)
 #   static    the app's hashed CSS asset
 # Per phase: requests/s, p50 and p99 latency, the CPU the server's processes
@@ -173,13 +176,29 @@ ab_run() {
         "$(awk -F, '$1 == 99 { print $2 }' "$work/ab.csv")" "${non2xx:-0}" "$failed"
 }
 
+# The overload phase's run, by bench/load.mjs: the same fields as ab_run,
+# with p50 and p99 over the served (2xx) answers only; every other answer
+# must be a 503 with Retry-After (the shed ones), whose slowest is logged.
+load_run() {
+    local url=$1 n=$2 c=$3 res shed_max
+    res=$("$node" "$here/load.mjs" "$url" -c "$c" -n "$n" -t "$cap") || {
+        echo "bench-node: the overload run of $url failed" >&2; exit 1; }
+    read -r complete rps p50 p99 non2xx failed shed_max <<<"$res"
+    echo "bench-node: $url -c $c: $non2xx shed, the slowest answered in $shed_max ms" >&2
+    printf '%s %s %s %s %s %s\n' "$complete" "$rps" "$p50" "$p99" "$non2xx" "$failed"
+}
+
 # One phase against one server, one line of raw results:
 # app server phase round requests rps p50 p99 cpu_ms_per_req rss_kb pss_kb non2xx failed processes
 phase() {
     local app=$1 server=$2 name=$3 round=$4 url=$5 n=$6 c=$7 mode=$8 pid=$9
     local before after r complete rps p50 p99 non2xx failed rss pss np
     before=$(cpu_ticks "$pid")
-    r=$(ab_run "$url" "$n" "$c" "$mode")
+    if [ "$mode" = overload ]; then
+        r=$(load_run "$url" "$n" "$c")
+    else
+        r=$(ab_run "$url" "$n" "$c" "$mode")
+    fi
     after=$(cpu_ticks "$pid")
     read -r complete rps p50 p99 non2xx failed <<<"$r"
     read -r rss pss np <<<"$(memory "$pid")"
@@ -257,6 +276,7 @@ for app in $apps; do
         httpd_base_conf "$work" "$hport" "$modules" "$so"
         cat <<CONF
 Include "$work/mod_ssr.conf"
+${BENCH_SSR_CONF:-}
 
 Listen 127.0.0.1:$cport
 LoadModule cache_module $modules/mod_cache.so

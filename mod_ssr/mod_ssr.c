@@ -142,25 +142,33 @@ static const char *ssr_set_scope(cmd_parms *cmd, void *cfg, const char *arg)
     return err;
 }
 
-static const char *ssr_set_heaps(cmd_parms *cmd, void *cfg, const char *arg)
+/* "auto" (stored as 0) or a whole number from 1 to max. */
+static const char *ssr_set_auto_count(cmd_parms *cmd, const char *arg,
+                                      int *out, int max, const char *why_bad)
 {
     int n;
     const char *why;
 
     if (strcasecmp(arg, "auto") == 0) {
-        SSR_CONF(cfg)->heaps = 0;
+        *out = 0;
         return NULL;
     }
     why = ssr_parse_count(arg, &n);
-    if (why == NULL && (n < 1 || n > SSR_MAX_HEAPS)) {
-        why = "must be 'auto' or a number of heaps from 1 to "
-              APR_STRINGIFY(SSR_MAX_HEAPS);
+    if (why == NULL && (n < 1 || n > max)) {
+        why = why_bad;
     }
     if (why) {
         return ssr_bad_value(cmd, arg, why);
     }
-    SSR_CONF(cfg)->heaps = n;
+    *out = n;
     return NULL;
+}
+
+static const char *ssr_set_heaps(cmd_parms *cmd, void *cfg, const char *arg)
+{
+    return ssr_set_auto_count(cmd, arg, &SSR_CONF(cfg)->heaps, SSR_MAX_HEAPS,
+                              "must be 'auto' or a number of heaps from 1 to "
+                              APR_STRINGIFY(SSR_MAX_HEAPS));
 }
 
 static const char *ssr_set_queue_timeout(cmd_parms *cmd, void *cfg,
@@ -169,6 +177,15 @@ static const char *ssr_set_queue_timeout(cmd_parms *cmd, void *cfg,
     const char *why = ssr_parse_interval(arg, &SSR_CONF(cfg)->queue_timeout);
 
     return why ? ssr_bad_value(cmd, arg, why) : NULL;
+}
+
+static const char *ssr_set_queue_limit(cmd_parms *cmd, void *cfg,
+                                       const char *arg)
+{
+    return ssr_set_auto_count(cmd, arg, &SSR_CONF(cfg)->queue_limit,
+                              SSR_MAX_QUEUE,
+                              "must be 'auto' or a number of requests from 1 "
+                              "to " APR_STRINGIFY(SSR_MAX_QUEUE));
 }
 
 static const char *ssr_set_reload(cmd_parms *cmd, void *cfg, const char *arg)
@@ -279,6 +296,9 @@ static const command_rec ssr_cmds[] = {
     AP_INIT_TAKE1("SSRQueueTimeout", ssr_set_queue_timeout, NULL, SSR_WHERE,
                   "how long a request waits for a free heap before a 503, "
                   "e.g. 2s or 500ms (at most SSRTimeout)"),
+    AP_INIT_TAKE1("SSRQueueLimit", ssr_set_queue_limit, NULL, SSR_WHERE,
+                  "requests of a process that may wait for a heap at once "
+                  "(default auto: a quarter of ThreadsPerChild stays free)"),
     AP_INIT_TAKE1("SSRReload", ssr_set_reload, NULL, SSR_WHERE,
                   "'stat' to notice new builds, or 'never'"),
     AP_INIT_TAKE1("SSRReloadInterval", ssr_set_reload_interval, NULL,

@@ -25,6 +25,7 @@
 #include "ssr_checks.h"
 #include "ssr_store.h"
 #include "ssr_ratelimit.h"
+#include "ssr_sections.h"
 #include "ssr_stats.h"
 #include "ssr_tcache.h"
 
@@ -247,7 +248,7 @@ ssr_app_t *ssr_app_for(request_rec *r, const ssr_dir_conf *conf,
 
 static int ssr_app_check(ssr_app_t *app, apr_pool_t *p);
 
-static void ssr_preload_app(apr_pool_t *ptemp, server_rec *s,
+static void ssr_preload_app(void *baton, apr_pool_t *ptemp, server_rec *s,
                             const char *docroot, const ssr_dir_conf *c)
 {
     const char *tpl, *key;
@@ -270,27 +271,10 @@ static void ssr_preload_app(apr_pool_t *ptemp, server_rec *s,
     }
 }
 
-/* A section's settings as a request in it sees them: merged over the
- * server's own. */
-static void ssr_preload_section(apr_pool_t *ptemp, server_rec *s,
-                                const char *docroot,
-                                const ssr_dir_conf *server_conf,
-                                ap_conf_vector_t *section)
-{
-    const ssr_dir_conf *c = ap_get_module_config(section, &ssr_module);
-
-    if (c != NULL && c != server_conf) {
-        ssr_preload_app(ptemp, s, docroot,
-                        ssr_conf_merge(ptemp, (void *) server_conf, (void *) c));
-    }
-}
-
 apr_status_t ssr_build_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
                                    server_rec *main_server)
 {
-    server_rec *s;
     apr_status_t rv;
-    int i;
 
     ssr_runtime_subdir(ptemp, main_server, SSR_STORE_DIR);
     rv = ssr_registry_create(pconf);
@@ -299,26 +283,7 @@ apr_status_t ssr_build_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
                      "cannot set up the app registry");
         return rv;
     }
-    for (s = main_server; s != NULL; s = s->next) {
-        core_server_config *core = ap_get_core_module_config(s->module_config);
-        const ssr_dir_conf *sc = ap_get_module_config(s->lookup_defaults,
-                                                      &ssr_module);
-        const char *docroot = core && core->ap_document_root
-                              ? core->ap_document_root : "";
-
-        if (sc == NULL) {
-            continue;
-        }
-        ssr_preload_app(ptemp, s, docroot, sc);
-        for (i = 0; core && core->sec_dir && i < core->sec_dir->nelts; i++) {
-            ssr_preload_section(ptemp, s, docroot, sc,
-                                APR_ARRAY_IDX(core->sec_dir, i, ap_conf_vector_t *));
-        }
-        for (i = 0; core && core->sec_url && i < core->sec_url->nelts; i++) {
-            ssr_preload_section(ptemp, s, docroot, sc,
-                                APR_ARRAY_IDX(core->sec_url, i, ap_conf_vector_t *));
-        }
-    }
+    ssr_sections_each(ptemp, main_server, ssr_preload_app, NULL);
     return APR_SUCCESS;
 }
 

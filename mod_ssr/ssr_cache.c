@@ -28,6 +28,8 @@
 #include "ssr_build.h"
 #include "ssr_cache.h"
 #include "ssr_config.h"
+#include "ssr_sections.h"
+#include "ssr_url.h"
 
 APLOG_USE_MODULE(ssr);
 
@@ -43,8 +45,8 @@ typedef struct {
 /* NULL when mod_cache is not loaded: nothing to do per request. */
 static apr_array_header_t *ssr__apps;
 
-static void ssr__note_app(apr_pool_t *p, server_rec *s, const char *docroot,
-                          const ssr_dir_conf *c)
+static void ssr__note_app(void *baton, apr_pool_t *p, server_rec *s,
+                          const char *docroot, const ssr_dir_conf *c)
 {
     ssr__cached_app *a;
     int i;
@@ -67,44 +69,25 @@ static void ssr__note_app(apr_pool_t *p, server_rec *s, const char *docroot,
 apr_status_t ssr_cache_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
                                    server_rec *main_server)
 {
-    server_rec *s;
-    int i;
-
     ssr__apps = NULL;
     if (ap_find_linked_module("mod_cache.c") == NULL) {
         return APR_SUCCESS;
     }
     ssr__apps = apr_array_make(pconf, 4, sizeof(ssr__cached_app));
-    for (s = main_server; s != NULL; s = s->next) {
-        core_server_config *core = ap_get_core_module_config(s->module_config);
-        const ssr_dir_conf *sc = ap_get_module_config(s->lookup_defaults,
-                                                      &ssr_module);
-        const char *docroot = core && core->ap_document_root
-                              ? core->ap_document_root : "";
-        apr_array_header_t *sections[2];
-        int k;
-
-        if (sc == NULL) {
-            continue;
-        }
-        ssr__note_app(pconf, s, docroot, sc);
-        sections[0] = core ? core->sec_dir : NULL;
-        sections[1] = core ? core->sec_url : NULL;
-        for (k = 0; k < 2; k++) {
-            for (i = 0; sections[k] && i < sections[k]->nelts; i++) {
-                ap_conf_vector_t *v = APR_ARRAY_IDX(sections[k], i,
-                                                    ap_conf_vector_t *);
-                const ssr_dir_conf *c = ap_get_module_config(v, &ssr_module);
-
-                if (c != NULL && c != sc) {
-                    ssr__note_app(pconf, s, docroot,
-                                  ssr_conf_merge(pconf, (void *) sc,
-                                                 (void *) c));
-                }
-            }
-        }
-    }
+    ssr_sections_each(pconf, main_server, ssr__note_app, NULL);
     return APR_SUCCESS;
+}
+
+/* Could mod_cache answer this request with a page mod_ssr rendered?  Only
+ * a GET (or HEAD) of a path that is not an asset's.  Skipping the others
+ * is always safe: a request without the build header never matches an
+ * entry stored with it (Vary), so the worst case is a cache miss. */
+static int ssr__may_be_page(const request_rec *r)
+{
+    const char *path = r->parsed_uri.path ? r->parsed_uri.path : r->uri;
+
+    return r->method_number == M_GET && path != NULL &&
+           !ssr_url_asset_like(path);
 }
 
 /* Before mod_cache's quick handler: the builds this server's apps are on,
@@ -118,7 +101,11 @@ static int ssr_cache_post_read_request(request_rec *r)
     if (ssr__apps == NULL) {
         return DECLINED;
     }
+    /* never the client's own value, whatever the request */
     apr_table_unset(r->headers_in, SSR_CACHE_BUILD_HEADER);
+    if (!ssr__may_be_page(r)) {
+        return DECLINED;
+    }
     for (i = 0; i < ssr__apps->nelts; i++) {
         const ssr__cached_app *a = &APR_ARRAY_IDX(ssr__apps, i,
                                                   ssr__cached_app);

@@ -34,6 +34,7 @@
 #include "ssr_config.h"
 #include "ssr_engine.h"
 #include "ssr_reload.h"
+#include "ssr_sections.h"
 
 APLOG_USE_MODULE(ssr);
 
@@ -308,6 +309,8 @@ typedef struct {
     apr_pool_t *p;
     apr_array_header_t *items;   /* ssr_item */
     apr_hash_t *seen;            /* directive + path */
+    apr_hash_t *bundles;         /* server + bundle, for the DocumentRoot */
+    int console;
 } ssr_walk;
 
 static void ssr_walk_add(ssr_walk *w, server_rec *s, const char *directive,
@@ -404,13 +407,17 @@ static void ssr_check_docroot(apr_pool_t *p, server_rec *s,
                               const ssr_dir_conf *c, int console)
 {
     int under, is_dist;
-    const char *what, *conf_file;
+    const char *what, *conf_file, *key;
 
-    if (c == NULL || c->bundle == NULL ||
-        apr_hash_get(seen, c->bundle, APR_HASH_KEY_STRING) != NULL) {
+    if (c == NULL || c->bundle == NULL) {
         return;
     }
-    apr_hash_set(seen, c->bundle, APR_HASH_KEY_STRING, c->bundle);
+    /* a virtual host's sections include the main server's */
+    key = apr_psprintf(p, "%pp %s", (void *) s, c->bundle);
+    if (apr_hash_get(seen, key, APR_HASH_KEY_STRING) != NULL) {
+        return;
+    }
+    apr_hash_set(seen, key, APR_HASH_KEY_STRING, key);
     under = ssr_path_under(c->bundle, docroot);
     is_dist = ssr_is_dir(p, docroot, "server") &&
               ssr_is_dir(p, docroot, "client");
@@ -518,11 +525,21 @@ static void ssr_check_items(apr_pool_t *p, ssr_walk *w, int console)
     }
 }
 
+/* One place mod_ssr is configured (ssr_sections_each). */
+static void ssr_check_section(void *baton, apr_pool_t *p, server_rec *s,
+                              const char *docroot, const ssr_dir_conf *c)
+{
+    ssr_walk *w = baton;
+
+    if (*docroot) {
+        ssr_check_docroot(p, s, docroot, w->bundles, c, w->console);
+    }
+    ssr_walk_conf(w, s, docroot, c);
+}
+
 void ssr_checks_run(apr_pool_t *ptemp, server_rec *main_server, int console)
 {
-    server_rec *s;
     ssr_walk w;
-    int i;
 
     if (ssr_reported_pool == NULL &&
         apr_pool_create(&ssr_reported_pool,
@@ -536,41 +553,8 @@ void ssr_checks_run(apr_pool_t *ptemp, server_rec *main_server, int console)
     w.p = ptemp;
     w.items = apr_array_make(ptemp, 8, sizeof(ssr_item));
     w.seen = apr_hash_make(ptemp);
-    for (s = main_server; s != NULL; s = s->next) {
-        core_server_config *core = ap_get_core_module_config(s->module_config);
-        const ssr_dir_conf *sc = ap_get_module_config(s->lookup_defaults,
-                                                      &ssr_module);
-        const char *docroot = core && core->ap_document_root
-                              ? core->ap_document_root : "";
-        apr_hash_t *bundles = apr_hash_make(ptemp);
-        apr_array_header_t *secs[2];
-        int k;
-
-        if (sc == NULL) {
-            continue;
-        }
-        ssr_walk_conf(&w, s, docroot, sc);
-        if (*docroot) {
-            ssr_check_docroot(ptemp, s, docroot, bundles, sc, console);
-        }
-        secs[0] = core ? core->sec_dir : NULL;
-        secs[1] = core ? core->sec_url : NULL;
-        for (k = 0; k < 2; k++) {
-            for (i = 0; secs[k] && i < secs[k]->nelts; i++) {
-                ap_conf_vector_t *v = APR_ARRAY_IDX(secs[k], i,
-                                                    ap_conf_vector_t *);
-                const ssr_dir_conf *c = ap_get_module_config(v, &ssr_module);
-
-                if (c == NULL || c == sc) {
-                    continue;
-                }
-                if (*docroot) {
-                    ssr_check_docroot(ptemp, s, docroot, bundles, c, console);
-                }
-                ssr_walk_conf(&w, s, docroot,
-                              ssr_conf_merge(ptemp, (void *) sc, (void *) c));
-            }
-        }
-    }
+    w.bundles = apr_hash_make(ptemp);
+    w.console = console;
+    ssr_sections_each(ptemp, main_server, ssr_check_section, &w);
     ssr_check_items(ptemp, &w, console);
 }

@@ -40,6 +40,7 @@ void *ssr_conf_create(apr_pool_t *p, char *dir)
     c->cache_vary_cookie = SSR_UNSET;
     c->heaps = SSR_UNSET;
     c->queue_timeout = SSR_UNSET;
+    c->queue_limit = SSR_UNSET;
     return c;
 }
 
@@ -112,6 +113,7 @@ void *ssr_conf_merge(apr_pool_t *p, void *base_, void *add_)
     c->cache_vary_cookie = MERGE_INT(cache_vary_cookie);
     c->heaps = MERGE_INT(heaps);
     c->queue_timeout = MERGE_INT(queue_timeout);
+    c->queue_limit = MERGE_INT(queue_limit);
     return c;
 }
 
@@ -186,6 +188,11 @@ apr_interval_time_t ssr_conf_queue_timeout(const ssr_dir_conf *c)
     apr_interval_time_t t = ssr_conf_timeout(c);
 
     return q < t ? q : t;
+}
+
+int ssr_conf_queue_limit(const ssr_dir_conf *c)
+{
+    return c->queue_limit != SSR_UNSET ? c->queue_limit : 0;
 }
 
 int ssr_conf_live_reload(const ssr_dir_conf *c)

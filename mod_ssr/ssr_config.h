@@ -54,6 +54,7 @@ typedef struct {
     int cache_vary_cookie;               /* SSRCacheVaryCookie */
     int heaps;                           /* SSRHeaps: 0 = auto */
     apr_interval_time_t queue_timeout;   /* SSRQueueTimeout */
+    int queue_limit;                     /* SSRQueueLimit: 0 = auto */
 } ssr_dir_conf;
 
 /* SSRAssetArchive off */
@@ -88,6 +89,9 @@ int ssr_conf_heaps(const ssr_dir_conf *c);
 /* SSRQueueTimeout, at most SSRTimeout: waiting longer for a heap than a
  * render may take would only hold the client for a page that comes late. */
 apr_interval_time_t ssr_conf_queue_timeout(const ssr_dir_conf *c);
+/* SSRQueueLimit: how many requests of a process may wait for heaps at
+ * once; 0 = auto (the caller keeps a quarter of the threads free). */
+int ssr_conf_queue_limit(const ssr_dir_conf *c);
 
 /* The template a scope renders into: SSRTemplate, or index.html in the
  * DocumentRoot given (the request's, or a server's at startup). */

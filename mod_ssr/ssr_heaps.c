@@ -24,6 +24,7 @@
 #include <httpd.h>
 #include <http_log.h>
 #include <ap_mpm.h>
+#include <apr_atomic.h>
 #include <apr_hash.h>
 #include <apr_strings.h>
 #include <apr_thread_cond.h>
@@ -80,6 +81,13 @@ static apr_pool_t *ssr_pools_pool;
 static apr_hash_t *ssr_pools;
 static apr_thread_mutex_t *ssr_pools_lock;
 static int ssr_heaps_auto = 1;
+
+/* This process's worker threads, and how many of them are in a heap pool
+ * (all apps): holding a place or waiting for one; and of those, waiting.
+ * SSRQueueLimit is checked against these. */
+static int ssr_threads = 1;
+static volatile apr_uint32_t ssr_in_pools;
+static volatile apr_uint32_t ssr_in_line;
 
 /* --- heaps ---------------------------------------------------------------- */
 
@@ -200,6 +208,7 @@ void ssr_heaps_child_init(apr_pool_t *pchild, server_rec *s)
         threads = 1;
     }
     ssr_heaps_auto = cpus < 1 ? 1 : (int) (cpus < threads ? cpus : threads);
+    ssr_threads = threads;
 
     rv = apr_allocator_create(&alloc);
     if (rv == APR_SUCCESS) {
@@ -337,6 +346,7 @@ static void ssr_pool_unqueue(ssr_heap_pool *pool, ssr_waiter *w)
         pool->tail = w;
     }
     pool->waiting--;
+    apr_atomic_dec32(&ssr_in_line);
     ssr_stats_gauge(SSR_STAT_HEAP_WAITS, -1);
 }
 
@@ -353,6 +363,7 @@ static void ssr_pool_release(ssr_heap_pool *pool, ssr_pooled *ph,
             pool->tail = NULL;
         }
         pool->waiting--;
+        apr_atomic_dec32(&ssr_in_line);
         ssr_stats_gauge(SSR_STAT_HEAP_WAITS, -1);
         w->granted = 1;
         w->ph = ph;
@@ -381,7 +392,8 @@ static apr_status_t ssr_lease_cleanup(void *data)
 }
 
 static void ssr_log_shed(request_rec *r, ssr_heap_pool *pool,
-                         apr_interval_time_t waited, int in_use, int waiting)
+                         apr_interval_time_t waited, int in_use, int waiting,
+                         int line_full)
 {
     int held_back = 0;
     int allow;
@@ -393,6 +405,18 @@ static void ssr_log_shed(request_rec *r, ssr_heap_pool *pool,
     if (!allow) {
         return;
     }
+    if (line_full) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, APLOGNO(20046)
+                      "no heap free for %s and the line is full (%d of %d "
+                      "heaps rendering, %d requests of this process waiting, "
+                      "%d threads): answered 503 at once (SSRHeaps, "
+                      "SSRQueueLimit)%s", r->uri, in_use, pool->size,
+                      (int) apr_atomic_read32(&ssr_in_line), ssr_threads,
+                      held_back > 0 ? apr_psprintf(r->pool,
+                                                   "; %d more not logged",
+                                                   held_back) : "");
+        return;
+    }
     ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, APLOGNO(20042)
                   "no heap free for %s after waiting %" APR_TIME_T_FMT
                   " ms (%d of %d heaps rendering, %d requests waiting): "
@@ -401,6 +425,26 @@ static void ssr_log_shed(request_rec *r, ssr_heap_pool *pool,
                   waiting, held_back > 0
                   ? apr_psprintf(r->pool, "; %d more not logged", held_back)
                   : "");
+}
+
+/* May one more request wait in line?  SSRQueueLimit N: while fewer than N
+ * of this process's requests wait (all apps).  auto: while requests in the
+ * pools, rendering or waiting, hold fewer than three quarters of the
+ * worker threads.  The last quarter then always has threads for static
+ * files, server-status and the 503s themselves; were every thread to wait
+ * for a heap, the MPM would stop reading the connections it holds (the
+ * event MPM even closes idle keep-alive ones), and requests behind them
+ * would wait for seconds where a queued one waits for a few renders. */
+static int ssr_line_open(const ssr_dir_conf *conf)
+{
+    int limit = ssr_conf_queue_limit(conf);
+
+    if (limit > 0) {
+        return apr_atomic_read32(&ssr_in_line) < (apr_uint32_t) limit;
+    }
+    /* this request is counted in ssr_in_pools already */
+    return apr_atomic_read32(&ssr_in_pools) <=
+           (apr_uint32_t) (ssr_threads - ssr_threads / 4);
 }
 
 /* Waits in line for a place.  Called and returns with the lock held. */
@@ -417,6 +461,7 @@ static apr_status_t ssr_pool_wait(request_rec *r, ssr_heap_pool *pool,
     }
     pool->tail = w;
     pool->waiting++;
+    apr_atomic_inc32(&ssr_in_line);
     ssr_stats_gauge(SSR_STAT_HEAP_WAITS, 1);
     for (;;) {
         apr_time_t now = apr_time_now();
@@ -474,7 +519,7 @@ apr_status_t ssr_heap_lease(request_rec *r, ssr_app_t *app, ssr_gen_t *gen,
     ssr_waiter w = { NULL, 0, NULL };
     apr_time_t start = apr_time_now();
     apr_status_t rv = APR_SUCCESS;
-    int in_use = 0, waiting = 0, made;
+    int in_use = 0, waiting = 0, line_full = 0, made;
     ssr_lease_t *l;
 
     *out = NULL;
@@ -485,6 +530,7 @@ apr_status_t ssr_heap_lease(request_rec *r, ssr_app_t *app, ssr_gen_t *gen,
         return ssr_lease_for_request(r, app, gen, conf, out);
     }
 
+    apr_atomic_inc32(&ssr_in_pools);
     apr_thread_mutex_lock(pool->lock);
     if (gen->serial > pool->newest) {
         pool->newest = gen->serial;
@@ -494,6 +540,12 @@ apr_status_t ssr_heap_lease(request_rec *r, ssr_app_t *app, ssr_gen_t *gen,
         pool->leased++;
         ssr_stats_gauge(SSR_STAT_HEAPS_BUSY, 1);
         ph = ssr_pool_take_idle(pool, gen->serial, &doomed);
+    }
+    else if (!ssr_line_open(conf)) {
+        rv = APR_TIMEUP;
+        line_full = 1;
+        in_use = pool->leased;
+        waiting = pool->waiting;
     }
     else {
         rv = ssr_pool_wait(r, pool, &w, start + ssr_conf_queue_timeout(conf),
@@ -505,8 +557,12 @@ apr_status_t ssr_heap_lease(request_rec *r, ssr_app_t *app, ssr_gen_t *gen,
     apr_thread_mutex_unlock(pool->lock);
     ssr_destroy_list(doomed);
 
+    if (rv != APR_SUCCESS) {
+        apr_atomic_dec32(&ssr_in_pools);
+    }
     if (rv == APR_TIMEUP) {
-        ssr_log_shed(r, pool, apr_time_now() - start, in_use, waiting);
+        ssr_log_shed(r, pool, apr_time_now() - start, in_use, waiting,
+                     line_full);
         return rv;
     }
     if (rv != APR_SUCCESS) {
@@ -529,6 +585,7 @@ apr_status_t ssr_heap_lease(request_rec *r, ssr_app_t *app, ssr_gen_t *gen,
             apr_thread_mutex_lock(pool->lock);
             ssr_pool_release(pool, NULL, apr_time_now());
             apr_thread_mutex_unlock(pool->lock);
+            apr_atomic_dec32(&ssr_in_pools);
             return rv;
         }
     }
@@ -592,5 +649,6 @@ void ssr_heap_return(request_rec *r, ssr_lease_t *l)
     ssr_pool_release(pool, ph, now);
     ssr_pool_sweep(pool, now, &doomed);
     apr_thread_mutex_unlock(pool->lock);
+    apr_atomic_dec32(&ssr_in_pools);
     ssr_destroy_list(doomed);
 }

@@ -31,6 +31,8 @@
 /* Largest SSRHeaps value accepted (a plain number: it is spelled out in
  * the directive's error). */
 #define SSR_MAX_HEAPS 1024
+/* Largest SSRQueueLimit value accepted. */
+#define SSR_MAX_QUEUE 100000
 
 /* How long a pooled heap may sit unused before it is destroyed (keeping
  * one per app). */

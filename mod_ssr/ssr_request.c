@@ -349,12 +349,15 @@ static void ssr_common_headers(request_rec *r, const ssr_dir_conf *conf,
     if (ssr_cache_shared(r, conf, gen->build_id)) {
         return;     /* a stored copy would replay this render's timing */
     }
-    load = apr_table_get(r->notes, SSR_NOTE_LOAD_MS);
     apr_table_add(r->headers_out, "Server-Timing",
-                  apr_psprintf(r->pool, "ssr;dur=%.1f%s%s",
-                               (double) elapsed / 1000.0,
-                               load ? ", ssr-load;dur=" : "",
-                               load ? load : ""));
+                  apr_psprintf(r->pool, "ssr;dur=%.1f",
+                               (double) elapsed / 1000.0));
+    /* a field of its own: "Server-Timing: ssr;dur=<ms>" stays as it is */
+    load = apr_table_get(r->notes, SSR_NOTE_LOAD_MS);
+    if (load) {
+        apr_table_add(r->headers_out, "Server-Timing",
+                      apr_pstrcat(r->pool, "ssr-load;dur=", load, NULL));
+    }
 }
 
 static int ssr_send_page(request_rec *r, const ssr_dir_conf *conf,

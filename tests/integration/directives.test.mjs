@@ -27,6 +27,8 @@ const BAD = [
   ['SSRAssetGrace', 'SSRAssetGrace 1w'],
   ['SSRAssetGrace', 'SSRAssetGrace 0'],
   ['SSRAssetArchive', 'SSRAssetArchive ""'],
+  ['SSRQueueLimit', 'SSRQueueLimit 0'],
+  ['SSRQueueLimit', 'SSRQueueLimit some'],
 ];
 
 function counts(text) {
@@ -56,6 +58,7 @@ describe(`directives: configtest (${MPM})`, () => {
       'SSRLiveReload Off',
       'SSRAssetArchive off',
       'SSRAssetGrace 7d',
+      'SSRQueueLimit 32',
       `<Directory "${app.docroot}">`,
       '  SSRAssetArchive assets-archive',
       '  SSRAssetGrace 90m',
@@ -64,6 +67,7 @@ describe(`directives: configtest (${MPM})`, () => {
       '  SSRFallback error',
       '  SSRMemoryLimit 1G',
       '  SSRReload stat',
+      '  SSRQueueLimit auto',
       '</Directory>',
       '<Location /app/>',
       '  SSREngine On',

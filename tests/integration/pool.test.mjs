@@ -68,6 +68,24 @@ function dropAfter(h, target, holdMs) {
   });
 }
 
+// Sends `count` requests for /slow, one at a time: a fixed order of
+// arrival, each sent once the one before it holds the heap or waits for it
+// (a slow server, under a sanitizer say, may take longer than any fixed
+// pause to read a request).  Request i has id i.
+async function fillLine(h, count, renderMs, t0 = Date.now()) {
+  const pending = [];
+  for (let i = 0; i < count; i++) {
+    pending.push(timed(h, `/slow?ms=${renderMs}&id=${i}`, t0));
+    const until = Date.now() + 5000;
+    for (;;) {
+      const s = await stats(h);
+      if (s.SSRHeapsBusy + s.SSRHeapWaits >= i + 1 || Date.now() > until) break;
+      await sleep(20);
+    }
+  }
+  return pending;
+}
+
 describe(`heap pool: waiting in line (${MPM})`, { skip: !THREADED && 'one thread per process' }, () => {
   let h;
 
@@ -85,19 +103,7 @@ describe(`heap pool: waiting in line (${MPM})`, { skip: !THREADED && 'one thread
   it('one heap: requests render one after another, first come first served, in that heap', async () => {
     const RENDER_MS = 600;
     const t0 = Date.now();
-    const pending = [];
-    for (let i = 0; i < 3; i++) {
-      pending.push(timed(h, `/slow?ms=${RENDER_MS}&id=${i}`, t0));
-      // a fixed order of arrival: the next is sent once this one holds the
-      // heap or waits for it (a slow server, under a sanitizer say, may
-      // take longer than any fixed pause to read a request)
-      const until = Date.now() + 5000;
-      for (;;) {
-        const s = await stats(h);
-        if (s.SSRHeapsBusy + s.SSRHeapWaits >= i + 1 || Date.now() > until) break;
-        await sleep(20);
-      }
-    }
+    const pending = await fillLine(h, 3, RENDER_MS, t0);
     await sleep(50);
     // 4 worker threads: 1 renders, 2 wait, 1 is free for mod_status
     const during = await stats(h);
@@ -194,6 +200,50 @@ describe(`heap pool: shedding (${MPM})`, { skip: !THREADED && 'one thread per pr
     pageOf(h, await get(h, '/fast?id=later'));
   });
 });
+
+for (const [name, extra, held] of [
+  ['SSRQueueLimit 1: a second waiting request', 'SSRQueueLimit 1', 2],
+  // 4 threads: 3 may be in the pool (1 renders, 2 wait); the 4th is kept free
+  ['SSRQueueLimit auto: a request that would take the last quarter of the threads', '', 3],
+]) {
+  describe(`heap pool: a full line (${MPM})`, { skip: !THREADED && 'one thread per process' }, () => {
+    let h;
+
+    before(async () => {
+      const app = poolApp();
+      h = await startHttpd({
+        docroot: app.docroot,
+        conf: statusConf(app, `SSRHeaps 1\nSSRQueueTimeout 5s\nSSRTimeout 10s\n${extra}`),
+        limits: 'single-process',
+        logLevel: LOG_LEVEL,
+      });
+    });
+    after(() => h?.stop());
+
+    it(`${name} is answered 503 at once, not after SSRQueueTimeout, and is logged`, async () => {
+      const from = h.logMark();
+      const pending = await fillLine(h, held, 1500);
+      const during = await stats(h);
+      assert.equal(during.SSRHeapsBusy + during.SSRHeapWaits, held, JSON.stringify(during));
+      const shed = await timed(h, '/fast?id=over');
+      assert.equal(shed.res.status, 503, h.explain(shed.res, 'expected the request to be shed'));
+      assert.match(shed.res.get('retry-after') ?? '', /^\d+$/, h.explain(shed.res, 'no Retry-After'));
+      assert.ok(!shed.res.text.includes('data-heap'), h.explain(shed.res, 'a shed request was rendered'));
+      const done = await Promise.all(pending);
+      done.forEach((d) => pageOf(h, d.res));
+      // at once: before the request holding the heap finished its render
+      assert.ok(shed.at < done[0].at, h.explain(shed.res, `shed ${shed.at - done[0].at} ms after the first render ended`));
+      const log = await h.waitForLog('AH20046', { from });
+      assert.ok(log, h.explain(null, 'no AH20046 line for the shed request'));
+      assert.match(log, /no heap free for \/fast and the line is full/, h.explain(null));
+      const s = await stats(h);
+      assert.equal(s.SSRShed, 1, JSON.stringify(s));
+      assert.equal(s.SSRHeapWaits, 0, JSON.stringify(s));
+      // the line is open again
+      pageOf(h, await get(h, '/fast?id=later'));
+    });
+  });
+}
 
 describe(`heap pool: builds and bounds (${MPM})`, () => {
   let h;

@@ -149,6 +149,14 @@ START_TEST(heap_pool_settings)
     m = ssr_conf_merge(pool, base, add);
     ck_assert_int_eq(ssr_conf_heaps(m), 1);
     ck_assert_int_eq(ssr_conf_queue_timeout(m), apr_time_from_msec(300));
+    /* SSRQueueLimit: 0 (auto) until set, and merged */
+    ck_assert_int_eq(ssr_conf_queue_limit(base), 0);
+    base->queue_limit = 8;
+    m = ssr_conf_merge(pool, base, add);
+    ck_assert_int_eq(ssr_conf_queue_limit(m), 8);
+    add->queue_limit = 0;
+    m = ssr_conf_merge(pool, base, add);
+    ck_assert_int_eq(ssr_conf_queue_limit(m), 0);
 }
 END_TEST
 
