@@ -62,8 +62,9 @@ typedef struct {
     char where[PATH_MAX];     /* the directory on the way, if it is one */
 } ssr_access_t;
 
-/* The first proper prefix directory of path that fails with stat-like
- * call probe, in where. */
+/* The first directory on the way to path that cannot be searched
+ * (mode X_OK) or does not exist or is not a directory (F_OK), in
+ * out->where with its errno; 0 when there is none. */
 static int ssr_first_bad_dir(const char *path, int mode, ssr_access_t *out)
 {
     char buf[PATH_MAX];
@@ -104,17 +105,20 @@ static void ssr_access_check(const char *path, ssr_access_t *out)
 
     memset(out, 0, sizeof(*out));
     if (stat(path, &st) != 0) {
-        out->err = errno;
-        if (errno == EACCES && ssr_first_bad_dir(path, X_OK, out)) {
+        int err = errno;
+
+        out->err = err;
+        if (err == EACCES && ssr_first_bad_dir(path, X_OK, out)) {
             out->what = SSR_ACCESS_NO_SEARCH;
         }
-        else if ((errno == ENOENT || errno == ENOTDIR) &&
+        else if ((err == ENOENT || err == ENOTDIR) &&
                  ssr_first_bad_dir(path, F_OK, out)) {
             out->what = out->err == ENOTDIR ? SSR_ACCESS_NOT_DIR
                                             : SSR_ACCESS_NO_DIR;
         }
         else {
-            out->what = errno == ENOENT ? SSR_ACCESS_MISSING : SSR_ACCESS_OTHER;
+            out->what = out->err == ENOENT ? SSR_ACCESS_MISSING
+                                           : SSR_ACCESS_OTHER;
         }
         return;
     }
