@@ -29,6 +29,7 @@
 #include "ssr_reload.h"
 #include "ssr_result.h"
 #include "ssr_stats.h"
+#include "ssr_stream.h"
 #include "ssr_url.h"
 
 APLOG_USE_MODULE(ssr);
@@ -516,6 +517,50 @@ static int ssr_render_failed(request_rec *r, ssr_app_t *app,
     return HTTP_INTERNAL_SERVER_ERROR;
 }
 
+/* A stream result (ssr_stream.h): status and headers are set once the
+ * first chunk is there, from what the render gave with its stream. */
+typedef struct {
+    request_rec *r;
+    const ssr_dir_conf *conf;
+    const ssr_gen_t *gen;
+    apr_time_t start;
+} ssr_stream_ctx;
+
+static apr_status_t ssr_stream_head(void *baton,
+                                    const ssr_render_result_t *res,
+                                    const char **head, apr_size_t *head_len)
+{
+    ssr_stream_ctx *sc = baton;
+    request_rec *r = sc->r;
+    ssr_plan_t plan;
+
+    ssr_plan_result(r->pool, res, &plan, ssr_log_plan_drop, r);
+    if (plan.kind != SSR_PLAN_PAGE) {
+        return APR_ENOTIMPL;    /* a redirect or a failure: answered whole */
+    }
+    if (plan.status == HTTP_OK) {
+        plan.status = ssr_page_status(r);
+    }
+    if (plan.status < 200 || plan.status == HTTP_NO_CONTENT ||
+        plan.status == HTTP_NOT_MODIFIED) {
+        return APR_ENOTIMPL;    /* no body to stream */
+    }
+    ssr_set_status(r, plan.status);
+    ap_set_content_type(r, SSR_CONTENT_TYPE);
+    /* Server-Timing: the time to the shell, all that is known now */
+    ssr_common_headers(r, sc->conf, sc->gen, &plan,
+                       apr_time_now() - sc->start);
+    *head = res->head;
+    *head_len = res->head_len;
+    if (ssr_conf_live_reload(sc->conf)) {
+        *head = apr_pstrcat(r->pool, *head ? *head : "",
+                            ssr_dev_script(r, sc->conf, sc->gen->build_id,
+                                           NULL), NULL);
+        *head_len = strlen(*head);
+    }
+    return APR_SUCCESS;
+}
+
 static int ssr_respond(request_rec *r, ssr_app_t *app,
                        const ssr_dir_conf *conf, const ssr_gen_t *gen,
                        const ssr_render_result_t *res)
@@ -611,27 +656,33 @@ static int ssr_shed(request_rec *r, const ssr_dir_conf *conf)
     return HTTP_SERVICE_UNAVAILABLE;
 }
 
-/* The render's time, for the histograms and for the access log
- * (%{SSR_RENDER_MS}n); the cost of making its heap, when it had to, for
- * Server-Timing and the log too (%{SSR_LOAD_MS}n).  Set on every request
- * of an internal redirect chain, so that the log finds them whichever
- * one it looks at. */
-static void ssr_note_times(request_rec *r, const ssr_render_result_t *res,
-                           apr_interval_time_t load)
+/* Notes for the access log, set on every request of an internal
+ * redirect chain, so that the log finds them whichever one it looks at. */
+static void ssr_note(request_rec *r, const char *name, const char *value)
 {
-    const char *ms = apr_psprintf(r->pool, "%.1f",
-                                  (double) res->elapsed / 1000.0);
-    const char *load_ms = load > 0
-        ? apr_psprintf(r->pool, "%.1f", (double) load / 1000.0) : NULL;
-    request_rec *q;
-
-    ssr_stats_render_time(res->elapsed);
-    for (q = r; q; q = q->prev) {
-        apr_table_setn(q->notes, SSR_NOTE_RENDER_MS, ms);
-        if (load_ms) {
-            apr_table_setn(q->notes, SSR_NOTE_LOAD_MS, load_ms);
-        }
+    for (; r; r = r->prev) {
+        apr_table_setn(r->notes, name, value);
     }
+}
+
+/* The cost of making the render's heap, when it had to: for
+ * Server-Timing (ssr-load) and the log (%{SSR_LOAD_MS}n). */
+static void ssr_note_load_time(request_rec *r, apr_interval_time_t load)
+{
+    if (load > 0) {
+        ssr_note(r, SSR_NOTE_LOAD_MS,
+                 apr_psprintf(r->pool, "%.1f", (double) load / 1000.0));
+    }
+}
+
+/* The render's time, for the histograms and the log
+ * (%{SSR_RENDER_MS}n). */
+static void ssr_note_render_time(request_rec *r,
+                                 const ssr_render_result_t *res)
+{
+    ssr_stats_render_time(res->elapsed);
+    ssr_note(r, SSR_NOTE_RENDER_MS,
+             apr_psprintf(r->pool, "%.1f", (double) res->elapsed / 1000.0));
 }
 
 static int ssr_render(request_rec *r, const ssr_dir_conf *conf,
@@ -643,6 +694,8 @@ static int ssr_render(request_rec *r, const ssr_dir_conf *conf,
     ssr_conn_watch watch;
     ssr_render_req_t req;
     ssr_render_result_t res;
+    ssr_stream_ctx sc;
+    ssr_stream_t *stream;
     apr_status_t rv;
 
     ssr_stats_bind(-1);
@@ -695,9 +748,20 @@ static int ssr_render(request_rec *r, const ssr_dir_conf *conf,
     }
     ssr_stats_add(SSR_STAT_RENDERS);
     ssr_render_input(r, conf, gen, url, &watch, &req);
+    sc.r = r;
+    sc.conf = conf;
+    sc.gen = gen;
+    sc.start = apr_time_now();
+    stream = ssr_stream_make(r, &gen->tpl, ssr_stream_head, &sc, &req);
+    /* before the render: a streamed page sends its headers from it */
+    ssr_note_load_time(r, ssr_lease_load_time(lease));
     ssr_heap_render(ssr_lease_heap(lease), r->pool, &req, &res);
     ssr_heap_return(r, lease);
-    ssr_note_times(r, &res, ssr_lease_load_time(lease));
+    ssr_note_render_time(r, &res);
+    if (ssr_stream_begun(stream)) {
+        /* the status went out with the first chunk */
+        return ssr_stream_finish(stream, &res, ssr_original_url(r));
+    }
     return ssr_respond(r, app, conf, gen, &res);
 }
 

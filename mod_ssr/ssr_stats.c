@@ -84,6 +84,7 @@ static __thread int ssr_bound = -1;
 static const char *const ssr_stat_names[SSR_STAT_COUNT] = {
     "SSRRenders", "SSRFailures", "SSRTimeouts", "SSRMemoryLimited",
     "SSRAborted", "SSRNotStarted", "SSRFallbacks", "SSRShed",
+    "SSRStreamed", "SSRStreamErrors",
     "SSRThrew", "SSRBadResults", "SSRNoBuild", "SSRHeapLoads",
     "SSRHeapsRecycledBuild", "SSRHeapsRecycledMaxRenders",
     "SSRHeapsRecycledFailed", "SSRHeapsRecycledIdle",

@@ -25,6 +25,8 @@ typedef enum {
     SSR_STAT_NOT_STARTED,     /* client gone before the render started */
     SSR_STAT_FALLBACKS,       /* SSRFallback csr pages sent */
     SSR_STAT_SHED,            /* answered 503: no heap free in time */
+    SSR_STAT_STREAMED,        /* pages sent as a stream (ssr_stream.h) */
+    SSR_STAT_STREAM_ERRORS,   /* ... that failed after the first byte */
     SSR_STAT_THREW,           /* failed: render threw or rejected */
     SSR_STAT_BAD_RESULT,      /* failed: not a result, never settled, or
                                * the engine gave up on the heap */
