@@ -350,15 +350,14 @@ static void ssr_common_headers(request_rec *r, const ssr_dir_conf *conf,
     if (ssr_cache_shared(r, conf, gen->build_id)) {
         return;     /* a stored copy would replay this render's timing */
     }
-    apr_table_add(r->headers_out, "Server-Timing",
-                  apr_psprintf(r->pool, "ssr;dur=%.1f",
-                               (double) elapsed / 1000.0));
-    /* a field of its own: "Server-Timing: ssr;dur=<ms>" stays as it is */
+    /* one field, ssr first: clients that keep one Server-Timing field
+     * (the last, or the first) still see the render's time */
     load = apr_table_get(r->notes, SSR_NOTE_LOAD_MS);
-    if (load) {
-        apr_table_add(r->headers_out, "Server-Timing",
-                      apr_pstrcat(r->pool, "ssr-load;dur=", load, NULL));
-    }
+    apr_table_add(r->headers_out, "Server-Timing",
+                  apr_psprintf(r->pool, "ssr;dur=%.1f%s%s",
+                               (double) elapsed / 1000.0,
+                               load ? ", ssr-load;dur=" : "",
+                               load ? load : ""));
 }
 
 static int ssr_send_page(request_rec *r, const ssr_dir_conf *conf,

@@ -325,13 +325,11 @@ describe(`Server-Timing: the first render of a heap shows its load cost (${MPM})
     const app = timedApp();
     const h = await startHttpd({ docroot: app.docroot, limits: 'single-worker', conf: statusConf(app, 'SSRHeaps 1') });
     try {
-      // ssr first, as always; ssr-load in a field of its own
+      // one field, ssr first as always, then ssr-load
       const first = await get(h, '/one');
-      assert.deepEqual(first.getAll('server-timing').map((v) => v.replace(/\d+(\.\d+)?$/, 'N')),
-        ['ssr;dur=N', 'ssr-load;dur=N'], h.explain(first));
+      assert.match(first.getAll('server-timing').join(' | '), /^ssr;dur=\d+(\.\d+)?, ssr-load;dur=\d+(\.\d+)?$/, h.explain(first));
       const second = await get(h, '/two');
-      assert.deepEqual(second.getAll('server-timing').map((v) => v.replace(/\d+(\.\d+)?$/, 'N')),
-        ['ssr;dur=N'], h.explain(second));
+      assert.match(second.getAll('server-timing').join(' | '), /^ssr;dur=\d+(\.\d+)?$/, h.explain(second));
       // a heap that a failed render left unusable is made again
       assert.equal((await get(h, '/throw')).status, 500);
       const third = await get(h, '/three');
