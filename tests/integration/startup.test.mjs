@@ -84,7 +84,8 @@ describe(`startup checks (${MPM})`, () => {
         log = await h.waitForLog('AH20033', { from, timeoutMs: 100 });
       }
       assert.ok(log, h.explain(null, 'no AH20033 for the ES module bundle'));
-      assert.match(log, re(`AH20033: cannot load build of ${app.bundle}: SSRBundle ${app.bundle} is an ES module (line 1:`), log);
+      assert.match(log, re(`AH20033: cannot load build of ${app.bundle}`), log);
+      assert.match(log, re(`SSRBundle ${app.bundle} is an ES module (line 1:`), log);
     } finally {
       await h.stop();
     }

@@ -16,5 +16,6 @@ Suite *ratelimit_suite(void);
 Suite *url_suite(void);
 Suite *text_suite(void);
 Suite *natives_suite(void);
+Suite *srcmap_suite(void);
 
 #endif /* CHECK_SUITES_H */
