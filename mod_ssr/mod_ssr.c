@@ -30,8 +30,8 @@
 #include "ssr_assets.h"
 #include "ssr_build.h"
 #include "ssr_cache.h"
+#include "ssr_checks.h"
 #include "ssr_config.h"
-#include "ssr_sections.h"
 #include "ssr_engine.h"
 #include "ssr_fetch.h"
 #include "ssr_heaps.h"
@@ -450,61 +450,6 @@ static int ssr_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
     return ssr_tcache_pre_config(pconf) == APR_SUCCESS ? OK : !OK;
 }
 
-/* Is path inside dir (or dir itself)?  Compared as written first, then
- * with symbolic links resolved when both exist. */
-static int ssr_path_under(const char *path, const char *dir)
-{
-    apr_size_t n = strlen(dir);
-    char real_path[PATH_MAX], real_dir[PATH_MAX];
-
-    while (n > 1 && dir[n - 1] == '/') {
-        n--;
-    }
-    if (strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0')) {
-        return 1;
-    }
-    if (realpath(path, real_path) == NULL || realpath(dir, real_dir) == NULL) {
-        return 0;
-    }
-    n = strlen(real_dir);
-    return strncmp(real_path, real_dir, n) == 0 &&
-           (real_path[n] == '/' || real_path[n] == '\0' ||
-            (n == 1 && real_dir[0] == '/'));
-}
-
-/* A server bundle is for the engine only, but inside the DocumentRoot the
- * core serves it to anyone who asks for its path.  Checked once per server
- * and bundle, for every place SSRBundle applies. */
-static void ssr_check_bundle(void *baton, apr_pool_t *ptemp, server_rec *s,
-                             const char *docroot, const ssr_dir_conf *c)
-{
-    apr_hash_t *seen = baton;
-    const char *key;
-
-    if (c->bundle == NULL || *docroot == '\0') {
-        return;
-    }
-    key = apr_psprintf(ptemp, "%pp %s", (void *) s, c->bundle);
-    if (apr_hash_get(seen, key, APR_HASH_KEY_STRING) != NULL) {
-        return;
-    }
-    apr_hash_set(seen, key, APR_HASH_KEY_STRING, key);
-    if (ssr_path_under(c->bundle, docroot)) {
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, APLOGNO(20002)
-                     "SSRBundle %s lies under this server's DocumentRoot %s: "
-                     "the server bundle (and what it holds: secrets, API "
-                     "routes) can be downloaded as a static file; keep it "
-                     "outside the DocumentRoot (dist/server beside "
-                     "dist/client)", c->bundle, docroot);
-    }
-}
-
-static void ssr_check_bundles(apr_pool_t *ptemp, server_rec *main_server)
-{
-    ssr_sections_each(ptemp, main_server, ssr_check_bundle,
-                      apr_hash_make(ptemp));
-}
-
 /* Below this, deep but ordinary JavaScript (a framework's render of a deep
  * component tree, a large regular expression) fails where it would work
  * with the default stack: Duktape's native stack check keeps 128 KB of the
@@ -538,7 +483,7 @@ static int ssr_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         ssr_stats_post_config(pconf, s) != APR_SUCCESS) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    ssr_check_bundles(ptemp, s);
+    ssr_checks_run(ptemp, s, 0);
     ssr_check_thread_stack(s);
     ssr_assets_post_config(ptemp, s);
     ssr_build_post_config(pconf, ptemp, s);
@@ -547,6 +492,18 @@ static int ssr_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                  "mod_ssr %s ready (Duktape %ld.%ld.%ld)", SSR_VERSION,
                  (long) (DUK_VERSION / 10000), (long) (DUK_VERSION / 100 % 100),
                  (long) (DUK_VERSION % 100));
+    return OK;
+}
+
+/* The first pass (configtest, the command that starts or signals the
+ * server) has no error log open yet: the checks print on its console.
+ * Later passes run them at post_config, into the error log. */
+static int ssr_check_config(apr_pool_t *pconf, apr_pool_t *plog,
+                            apr_pool_t *ptemp, server_rec *s)
+{
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
+        ssr_checks_run(ptemp, s, 1);
+    }
     return OK;
 }
 
@@ -568,6 +525,7 @@ static const char *const ssr_before_rewrite[] = { "mod_rewrite.c", NULL };
 static void ssr_register_hooks(apr_pool_t *p)
 {
     ap_hook_pre_config(ssr_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_check_config(ssr_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(ssr_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(ssr_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     /* Before mod_rewrite's fixups: a single-page-app rule that rewrites

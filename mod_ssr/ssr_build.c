@@ -22,9 +22,11 @@
 
 #include "ssr_assets.h"
 #include "ssr_build.h"
+#include "ssr_checks.h"
 #include "ssr_store.h"
 #include "ssr_ratelimit.h"
 #include "ssr_sections.h"
+#include "ssr_stats.h"
 #include "ssr_tcache.h"
 
 APLOG_USE_MODULE(ssr);
@@ -50,12 +52,18 @@ struct ssr_app_t {
     apr_uint32_t serial;
     ssr_ratelimit_t failure_log;   /* under lock */
     char failed_why[2048];         /* why the failed build did not load */
+    int stats;                     /* its record in ssr_stats; -1: none */
+    /* under load_lock: */
+    const char *manifest_why;      /* why SSRManifest was not read, or NULL */
+    int manifest_warned;           /* the manifest below was logged */
+    ssr_file_sig_t manifest_logged;
     const char *reported;          /* the last failed build this process
                                     * claimed the report of (a file) */
 };
 
 static apr_pool_t *ssr_apps_pool;
-/* Set while the parent loads the builds at startup (single-threaded). */
+/* Set while the parent loads the builds at startup (single-threaded);
+ * files the startup checks just reported are then not reported twice. */
 static int ssr_preloading;
 static apr_hash_t *ssr_apps;
 static apr_thread_mutex_t *ssr_apps_lock;
@@ -213,6 +221,8 @@ static ssr_app_t *ssr_app_new(const char *key, const ssr_dir_conf *conf,
     app->store_path = apr_psprintf(p, "%s/%s.build",
                                    ap_runtime_dir_relative(p, SSR_STORE_DIR),
                                    ssr_hash_name(p, key));
+    app->stats = ssr_stats_app(app->key, app->bundle_path,
+                               app->template_path, s);
     apr_hash_set(ssr_apps, app->key, APR_HASH_KEY_STRING, app);
     return app;
 }
@@ -286,6 +296,11 @@ const ssr_heap_opts_t *ssr_app_heap_opts(const ssr_app_t *app)
 const char *ssr_app_key(const ssr_app_t *app)
 {
     return app->key;
+}
+
+int ssr_app_stats(const ssr_app_t *app)
+{
+    return app ? app->stats : -1;
 }
 
 const char *ssr_app_bundle_path(const ssr_app_t *app)
@@ -607,7 +622,18 @@ static ssr_gen_t *ssr_gen_load(ssr_app_t *app, const ssr_snapshot_t *snap,
         ssr_tcache_get(p, app->s, app->template_path, &snap->sig.tpl,
                        snap->tpl, snap->tpl_len, &g->tpl,
                        err) != APR_SUCCESS) {
-        *err = apr_pstrdup(scratch, *err);
+        const char *esm;
+
+        /* "SyntaxError: parse error (line 1)" says nothing useful about
+         * the usual cause: a `vite build --ssr` bundle, an ES module */
+        if (g->bundle == NULL && strncmp(*err, "SyntaxError", 11) == 0 &&
+            (esm = ssr_checks_esm_line(scratch, snap->bundle,
+                                       snap->bundle_len)) != NULL) {
+            *err = ssr_checks_esm_message(scratch, app->bundle_path, esm);
+        }
+        else {
+            *err = apr_pstrdup(scratch, *err);
+        }
         apr_pool_destroy(p);
         return NULL;
     }
@@ -669,8 +695,24 @@ static int ssr_snapshot_ready(ssr_app_t *app, apr_pool_t *p,
                               const ssr_build_sig_t *seen,
                               ssr_snapshot_t *snap)
 {
-    switch (ssr_snapshot_read(p, app->bundle_path, app->template_path,
-                              app->manifest_path, snap)) {
+    const char *manifest = app->manifest_path;
+    ssr_snap_e got;
+
+    /* The manifest is optional to the app: one that cannot be read is
+     * left out (and logged) rather than failing the build. */
+    app->manifest_why = manifest ? ssr_checks_why_unreadable(p, manifest)
+                                 : NULL;
+    if (app->manifest_why) {
+        manifest = NULL;
+    }
+    got = ssr_snapshot_read(p, app->bundle_path, app->template_path,
+                            manifest, snap);
+    if (manifest == NULL && app->manifest_path) {
+        /* the build is still told apart by the manifest's signature, so
+         * that a manifest that appears or changes is a new build */
+        ssr_file_sig_stat(p, app->manifest_path, &snap->sig.manifest);
+    }
+    switch (got) {
     case SSR_SNAP_CHANGING:
         return 0;
     case SSR_SNAP_MIXED:
@@ -696,10 +738,30 @@ static int ssr_snapshot_ready(ssr_app_t *app, apr_pool_t *p,
     }
 }
 
+/* Why the bundle or the template of a snapshot could not be read: the
+ * real reason (a directory that cannot be searched is not a missing
+ * file), with the directive that names the file. */
+static const char *ssr_app_files_why(ssr_app_t *app, apr_pool_t *p,
+                                     const ssr_snapshot_t *snap)
+{
+    const char *why;
+
+    if (snap->bundle == NULL &&
+        (why = ssr_checks_why_unreadable(p, app->bundle_path)) != NULL) {
+        return apr_psprintf(p, "SSRBundle %s %s", app->bundle_path, why);
+    }
+    if (snap->tpl == NULL &&
+        (why = ssr_checks_why_unreadable(p, app->template_path)) != NULL) {
+        return apr_psprintf(p, "SSRTemplate %s %s", app->template_path, why);
+    }
+    return snap->why;
+}
+
 /* Records a build that failed to load (under app->lock). */
 static void ssr_app_failed(ssr_app_t *app, const ssr_build_sig_t *sig,
                            const char *why)
 {
+    ssr_stats_load_failed(app->stats, why);
     app->has_failed = 1;
     app->failed = *sig;
     apr_cpystrn(app->failed_why, why, sizeof(app->failed_why));
@@ -719,6 +781,7 @@ static void ssr_app_install(ssr_app_t *app, ssr_gen_t *g, int files_good)
         app->has_failed = 0;
     }
     apr_thread_mutex_unlock(app->lock);
+    ssr_stats_loaded(app->stats, g->build_id, g->load_time);
     if (old) {
         ssr_gen_unref(old);
     }
@@ -813,7 +876,7 @@ static int ssr_app_check(ssr_app_t *app, apr_pool_t *p)
         g = ssr_gen_load(app, &snap, p, &err);
     }
     else {
-        err = snap.why;
+        err = ssr_app_files_why(app, p, &snap);
     }
     if (g != NULL && app->asset_root) {
         /* The build's assets are archived now, before its first page, from
@@ -846,9 +909,16 @@ static int ssr_app_check(ssr_app_t *app, apr_pool_t *p)
         apr_thread_mutex_lock(app->lock);
         ssr_app_failed(app, &snap.sig, err);
         apr_thread_mutex_unlock(app->lock);
-        /* The parent reports at every start; a child only what no other
-         * process reported (each would otherwise log the same error). */
-        if (ssr_app_claim_report(app, p, id) || ssr_preloading) {
+        if (ssr_preloading &&
+            (ssr_checks_reported(app->bundle_path) ||
+             ssr_checks_reported(app->template_path))) {
+            /* what the startup checks reported a moment ago is not said
+             * again at error level */
+            ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, app->s, APLOGNO(20033)
+                         "cannot load build of %s: %s", app->bundle_path,
+                         err);
+        }
+        else if (ssr_app_claim_report(app, p, id) || ssr_preloading) {
             ssr_log_lines(app->s, NULL, APLOG_ERR, APLOGNO(20033), id,
                           apr_psprintf(p, "cannot load build of %s%s",
                                        app->bundle_path, loaded
@@ -875,13 +945,25 @@ static int ssr_app_check(ssr_app_t *app, apr_pool_t *p)
     }
     ssr_app_install(app, g, 1);
     ssr_log_loaded(app, g);
-    if (app->manifest_path && !snap.sig.manifest.present) {
+    if (app->manifest_path && snap.manifest == NULL &&
+        (!app->manifest_warned ||
+         !ssr_file_sig_equal(&app->manifest_logged, &snap.sig.manifest))) {
         /* the manifest is optional to the app: a wrong path must not take
-         * the site down */
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, app->s, APLOGNO(20039)
-                     "SSRManifest %s does not exist: build %s renders without "
-                     "it (render() gets undefined as ssrManifest)",
-                     app->manifest_path, g->build_id);
+         * the site down; said once for each state of the file (and not
+         * at all when the startup checks just said it) */
+        app->manifest_warned = 1;
+        app->manifest_logged = snap.sig.manifest;
+        if (!(ssr_preloading && ssr_checks_reported(app->manifest_path))) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, app->s, APLOGNO(20039)
+                         "SSRManifest %s %s: build %s renders without it "
+                         "(render() gets undefined as ssrManifest)",
+                         app->manifest_path,
+                         app->manifest_why ? app->manifest_why
+                                           : "does not exist", g->build_id);
+        }
+    }
+    else if (app->manifest_path && snap.manifest != NULL) {
+        app->manifest_warned = 0;
     }
     ssr_app_store(app, p, &snap, g);
     return 1;

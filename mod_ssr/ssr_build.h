@@ -56,6 +56,8 @@ ssr_app_t *ssr_app_for(request_rec *r, const ssr_dir_conf *conf,
 const ssr_heap_opts_t *ssr_app_heap_opts(const ssr_app_t *app);
 const char *ssr_app_key(const ssr_app_t *app);
 const char *ssr_app_bundle_path(const ssr_app_t *app);
+/* The app's record in ssr_stats (-1: none, or app NULL). */
+int ssr_app_stats(const ssr_app_t *app);
 
 /* The generation to render this request with, checking for a new build
  * first if one is due.  The reference is released by a cleanup on r->pool.

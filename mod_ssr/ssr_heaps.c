@@ -47,6 +47,10 @@ typedef struct ssr_pooled {
     ssr_heap_t *heap;
     apr_uint32_t serial;        /* the app's build it was made from */
     apr_time_t last_used;
+    apr_interval_time_t made_in;/* how long making it took */
+    apr_uint32_t kb;            /* its memory as counted in SSR_STAT_HEAP_KB */
+    int why;                    /* once doomed: the ssr_stat_e counting why
+                                 * it goes, or -1 */
     struct ssr_pooled *next;    /* in the idle list */
 } ssr_pooled;
 
@@ -70,6 +74,7 @@ typedef struct {
 
 struct ssr_lease_t {
     ssr_pooled *ph;
+    apr_interval_time_t load_time;  /* the heap was made for it: in this */
     ssr_heap_pool *pool;        /* NULL: request scope */
     int returned;
 };
@@ -90,6 +95,15 @@ static volatile apr_uint32_t ssr_in_line;
 
 /* --- heaps ---------------------------------------------------------------- */
 
+/* Brings the heap memory gauge up to date with this heap's allocator. */
+static void ssr_pooled_account(ssr_pooled *ph)
+{
+    apr_uint32_t kb = (apr_uint32_t) (ssr_heap_memory(ph->heap) / 1024);
+
+    ssr_stats_gauge(SSR_STAT_HEAP_KB, (int) kb - (int) ph->kb);
+    ph->kb = kb;
+}
+
 /* A new heap for gen in *out: APR_ETIMEDOUT when evaluating the bundle
  * ran past the render's deadline, another error otherwise (logged). */
 static apr_status_t ssr_pooled_make(request_rec *r, ssr_app_t *app,
@@ -100,6 +114,7 @@ static apr_status_t ssr_pooled_make(request_rec *r, ssr_app_t *app,
     ssr_pooled *ph;
     const char *err;
     apr_status_t rv;
+    apr_time_t start = apr_time_now();
 
     *out = NULL;
     rv = ssr_heap_create_until(gen->bundle, ssr_app_heap_opts(app),
@@ -120,16 +135,25 @@ static apr_status_t ssr_pooled_make(request_rec *r, ssr_app_t *app,
     }
     ph->heap = heap;
     ph->serial = gen->serial;
+    ph->made_in = apr_time_now() - start;
+    ph->why = -1;
     ssr_stats_gauge(SSR_STAT_HEAPS, 1);
+    ssr_stats_add(SSR_STAT_HEAP_LOADS);
+    ssr_pooled_account(ph);
     *out = ph;
     return APR_SUCCESS;
 }
 
+/* Destroys a heap; ph->why (if not -1) counts why it went. */
 static void ssr_pooled_destroy(ssr_pooled *ph)
 {
     if (ph == NULL) {
         return;
     }
+    if (ph->why >= 0) {
+        ssr_stats_add((ssr_stat_e) ph->why);
+    }
+    ssr_stats_gauge(SSR_STAT_HEAP_KB, -(int) ph->kb);
     ssr_heap_destroy(ph->heap);
     free(ph);
     ssr_stats_gauge(SSR_STAT_HEAPS, -1);
@@ -272,6 +296,7 @@ static void ssr_pool_sweep(ssr_heap_pool *pool, apr_time_t now,
         int cold = kept > 0 && now - ph->last_used > SSR_HEAP_IDLE;
 
         if (stale || cold) {
+            ph->why = stale ? SSR_STAT_RECYCLED_BUILD : SSR_STAT_RECYCLED_IDLE;
             *pp = ph->next;
             ph->next = *doomed;
             *doomed = ph;
@@ -302,6 +327,7 @@ static ssr_pooled *ssr_pool_take_idle(ssr_heap_pool *pool, apr_uint32_t serial,
     }
     if (pool->idle) {
         ph = pool->idle;
+        ph->why = SSR_STAT_RECYCLED_BUILD;
         pool->idle = ph->next;
         ph->next = *doomed;
         *doomed = ph;
@@ -482,6 +508,7 @@ static apr_status_t ssr_lease_for_request(request_rec *r, ssr_app_t *app,
     if (rv != APR_SUCCESS) {
         return rv;
     }
+    l->load_time = l->ph->made_in;
     ssr_stats_gauge(SSR_STAT_HEAPS_BUSY, 1);
     apr_pool_cleanup_register(r->pool, l, ssr_lease_cleanup,
                               apr_pool_cleanup_null);
@@ -498,7 +525,7 @@ apr_status_t ssr_heap_lease(request_rec *r, ssr_app_t *app, ssr_gen_t *gen,
     ssr_waiter w = { NULL, 0, NULL };
     apr_time_t start = apr_time_now();
     apr_status_t rv = APR_SUCCESS;
-    int in_use = 0, waiting = 0, line_full = 0;
+    int in_use = 0, waiting = 0, line_full = 0, made;
     ssr_lease_t *l;
 
     *out = NULL;
@@ -551,9 +578,13 @@ apr_status_t ssr_heap_lease(request_rec *r, ssr_app_t *app, ssr_gen_t *gen,
      * request holds an older one, or it was returned before a newer one
      * was seen) or past SSRMaxRenders. */
     if (ph && !ssr_pooled_fits(ph, gen, ssr_conf_max_renders(conf))) {
+        ph->why = ph->serial != gen->serial ? SSR_STAT_RECYCLED_BUILD
+                  : !ssr_heap_reusable(ph->heap) ? SSR_STAT_RECYCLED_FAILED
+                  : SSR_STAT_RECYCLED_MAX;
         ssr_pooled_destroy(ph);
         ph = NULL;
     }
+    made = ph == NULL;
     if (ph == NULL) {
         rv = ssr_pooled_make(r, app, gen, conf, &ph);
         if (rv != APR_SUCCESS) {
@@ -567,6 +598,7 @@ apr_status_t ssr_heap_lease(request_rec *r, ssr_app_t *app, ssr_gen_t *gen,
     l = apr_pcalloc(r->pool, sizeof(*l));
     l->ph = ph;
     l->pool = pool;
+    l->load_time = made ? ph->made_in : 0;
     /* Should the request end without giving it back, the place is not
      * lost. */
     apr_pool_cleanup_register(r->pool, l, ssr_lease_cleanup,
@@ -578,6 +610,11 @@ apr_status_t ssr_heap_lease(request_rec *r, ssr_app_t *app, ssr_gen_t *gen,
 ssr_heap_t *ssr_lease_heap(ssr_lease_t *l)
 {
     return l->ph->heap;
+}
+
+apr_interval_time_t ssr_lease_load_time(const ssr_lease_t *l)
+{
+    return l->load_time;
 }
 
 void ssr_heap_return(request_rec *r, ssr_lease_t *l)
@@ -597,8 +634,11 @@ void ssr_heap_return(request_rec *r, ssr_lease_t *l)
         ssr_pooled_destroy(ph);
         return;
     }
+    ssr_pooled_account(ph);
     apr_thread_mutex_lock(pool->lock);
     if (!ssr_heap_reusable(ph->heap) || ph->serial < pool->newest) {
+        ph->why = !ssr_heap_reusable(ph->heap) ? SSR_STAT_RECYCLED_FAILED
+                                               : SSR_STAT_RECYCLED_BUILD;
         /* Unusable, or of a build that is no longer the newest: such a
          * heap is never handed out again. */
         if (r) {

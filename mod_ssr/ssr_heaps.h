@@ -61,6 +61,11 @@ apr_status_t ssr_heap_lease(request_rec *r, ssr_app_t *app, ssr_gen_t *gen,
 
 ssr_heap_t *ssr_lease_heap(ssr_lease_t *l);
 
+/* How long making the lease's heap took (loading the bundle's bytecode
+ * and evaluating it), when it was made for this request; 0 for a heap
+ * that had rendered before. */
+apr_interval_time_t ssr_lease_load_time(const ssr_lease_t *l);
+
 /* Gives the heap back after the render: kept for the next request if it
  * can be reused, destroyed otherwise. */
 void ssr_heap_return(request_rec *r, ssr_lease_t *l);

@@ -38,6 +38,10 @@ APLOG_USE_MODULE(ssr);
 
 #define SSR_CONTENT_TYPE "text/html; charset=utf-8"
 
+/* Notes for the access log: %{SSR_RENDER_MS}n, %{SSR_LOAD_MS}n. */
+#define SSR_NOTE_RENDER_MS "SSR_RENDER_MS"
+#define SSR_NOTE_LOAD_MS "SSR_LOAD_MS"
+
 /* --- which requests are rendered ------------------------------------------ */
 
 /* When no module claimed the request, httpd names the handler after the
@@ -393,6 +397,7 @@ static void ssr_common_headers(request_rec *r, const ssr_dir_conf *conf,
                                const ssr_gen_t *gen, const ssr_plan_t *plan,
                                apr_interval_time_t elapsed)
 {
+    const char *load;
     int i;
 
     for (i = 0; plan->headers && i < plan->headers->nelts; i++) {
@@ -406,9 +411,14 @@ static void ssr_common_headers(request_rec *r, const ssr_dir_conf *conf,
     if (ssr_cache_shared(r, conf, gen->build_id)) {
         return;     /* a stored copy would replay this render's timing */
     }
+    /* one field, ssr first: clients that keep one Server-Timing field
+     * (the last, or the first) still see the render's time */
+    load = apr_table_get(r->notes, SSR_NOTE_LOAD_MS);
     apr_table_add(r->headers_out, "Server-Timing",
-                  apr_psprintf(r->pool, "ssr;dur=%.1f",
-                               (double) elapsed / 1000.0));
+                  apr_psprintf(r->pool, "ssr;dur=%.1f%s%s",
+                               (double) elapsed / 1000.0,
+                               load ? ", ssr-load;dur=" : "",
+                               load ? load : ""));
 }
 
 static int ssr_send_page(request_rec *r, const ssr_dir_conf *conf,
@@ -692,6 +702,12 @@ static int ssr_respond(request_rec *r, ssr_app_t *app,
         }
         return plan.status;
     default:
+        if (res->status == SSR_RENDER_THREW) {
+            ssr_stats_add(SSR_STAT_THREW);
+        }
+        else if (res->status != SSR_RENDER_NOMEM) {
+            ssr_stats_add(SSR_STAT_BAD_RESULT);
+        }
         return ssr_render_failed(r, app, conf, gen,
                                  ssr_failure_text(res, &plan));
     }
@@ -704,6 +720,7 @@ static int ssr_respond(request_rec *r, ssr_app_t *app,
 static int ssr_no_build(request_rec *r, ssr_app_t *app,
                         const ssr_dir_conf *conf)
 {
+    ssr_stats_add(SSR_STAT_NO_BUILD);
     if (!ssr_conf_live_reload(conf)) {
         return HTTP_SERVICE_UNAVAILABLE;
     }
@@ -725,6 +742,35 @@ static int ssr_shed(request_rec *r, const ssr_dir_conf *conf)
     return HTTP_SERVICE_UNAVAILABLE;
 }
 
+/* Notes for the access log, set on every request of an internal
+ * redirect chain, so that the log finds them whichever one it looks at. */
+static void ssr_note(request_rec *r, const char *name, const char *value)
+{
+    for (; r; r = r->prev) {
+        apr_table_setn(r->notes, name, value);
+    }
+}
+
+/* The cost of making the render's heap, when it had to: for
+ * Server-Timing (ssr-load) and the log (%{SSR_LOAD_MS}n). */
+static void ssr_note_load_time(request_rec *r, apr_interval_time_t load)
+{
+    if (load > 0) {
+        ssr_note(r, SSR_NOTE_LOAD_MS,
+                 apr_psprintf(r->pool, "%.1f", (double) load / 1000.0));
+    }
+}
+
+/* The render's time, for the histograms and the log
+ * (%{SSR_RENDER_MS}n). */
+static void ssr_note_render_time(request_rec *r,
+                                 const ssr_render_result_t *res)
+{
+    ssr_stats_render_time(res->elapsed);
+    ssr_note(r, SSR_NOTE_RENDER_MS,
+             apr_psprintf(r->pool, "%.1f", (double) res->elapsed / 1000.0));
+}
+
 static int ssr_render(request_rec *r, const ssr_dir_conf *conf,
                       const char *template_path, const char *url)
 {
@@ -738,6 +784,7 @@ static int ssr_render(request_rec *r, const ssr_dir_conf *conf,
     ssr_stream_t *stream;
     apr_status_t rv;
 
+    ssr_stats_bind(-1);
     ssr_conn_watch_init(r, &watch);
     if (ssr_conn_gone(&watch)) {
         /* Nobody is waiting for this page: run no JavaScript for it. */
@@ -751,6 +798,7 @@ static int ssr_render(request_rec *r, const ssr_dir_conf *conf,
     if (app == NULL) {
         return HTTP_SERVICE_UNAVAILABLE;    /* logged where it failed */
     }
+    ssr_stats_bind(ssr_app_stats(app));
     gen = ssr_app_acquire(app, r, conf);
     if (gen == NULL) {
         return ssr_no_build(r, app, conf);
@@ -791,8 +839,11 @@ static int ssr_render(request_rec *r, const ssr_dir_conf *conf,
     sc.gen = gen;
     sc.start = apr_time_now();
     stream = ssr_stream_make(r, &gen->tpl, ssr_stream_head, &sc, &req);
+    /* before the render: a streamed page sends its headers from it */
+    ssr_note_load_time(r, ssr_lease_load_time(lease));
     ssr_heap_render(ssr_lease_heap(lease), r->pool, &req, &res);
     ssr_heap_return(r, lease);
+    ssr_note_render_time(r, &res);
     if (ssr_stream_begun(stream)) {
         /* the status went out with the first chunk */
         return ssr_stream_finish(stream, &res, ssr_original_url(r));

@@ -1,10 +1,14 @@
 // Statuses, redirects, loader errors, render failures and response header
 // validation.  SPEC 3 and 5 (errors go through Apache's error path, so
-// ErrorDocument applies; no JS error text reaches the client).
+// ErrorDocument applies; no JS error text reaches the client).  Then what
+// server-status shows of them (docs/operating.md), Server-Timing and the
+// access log's render time.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import {
-  MPM, startHttpd, prepareApp, ssrConf, get, isCompletePage,
+  MPM, MODULES_DIR, startHttpd, prepareApp, ssrConf, get, isCompletePage, fixTree, countOf, sleep,
 } from './lib/httpd.mjs';
 
 function locationPath(res, port) {
@@ -148,5 +152,237 @@ describe(`statuses, redirects and failures (${MPM})`, () => {
     assert.equal(res.status, 200, h.explain(res));
     assert.match(res.text, /about-page-marker/);
     assert.ok(!res.has('x-ssr-fallback'));
+  });
+});
+
+// ---------------------------------------------------------------------------
+// server-status: what mod_ssr shows there (per app, render time window,
+// heaps), Server-Timing of a render that made its heap, and the render
+// time note for the access log.
+// ---------------------------------------------------------------------------
+
+// Renders fast, after ?ms=N milliseconds, or throws.
+const TIMED_BUNDLE = `module.exports.render = function (url) {
+  var m = /[?&]ms=(\\d+)/.exec(url);
+  if (url.indexOf('throw') >= 0) { throw new Error('boom'); }
+  if (m) {
+    return new Promise(function (resolve) {
+      setTimeout(function () { resolve('<p id="slow">slow</p>'); }, Number(m[1]));
+    });
+  }
+  return '<p id="fast">fast</p>';
+};
+`;
+
+function timedApp() {
+  const app = prepareApp();
+  fs.writeFileSync(app.bundle, TIMED_BUNDLE);
+  fixTree(app.dir);
+  return app;
+}
+
+function statusConf(app, extra = '') {
+  return [
+    `LoadModule status_module "${MODULES_DIR}/mod_status.so"`,
+    ssrConf(app, { extra }),
+    '<Location /server-status>',
+    '  SetHandler server-status',
+    '</Location>',
+  ].join('\n');
+}
+
+// server-status?auto as { key: value } (numbers where they are numbers).
+async function auto(h) {
+  const res = await get(h, '/server-status?auto');
+  assert.equal(res.status, 200, h.explain(res));
+  const out = {};
+  for (const m of res.text.matchAll(/^(SSR\w+): (.*)$/gm)) {
+    out[m[1]] = /^-?\d+(\.\d+)?$/.test(m[2]) ? Number(m[2]) : m[2];
+  }
+  return out;
+}
+
+// The number of the app record whose bundle is path.
+function appNo(st, bundle) {
+  for (const [k, v] of Object.entries(st)) {
+    const m = /^SSRApp(\d+)Bundle$/.exec(k);
+    if (m && v === bundle) return m[1];
+  }
+  assert.fail(`no app record for ${bundle}: ${JSON.stringify(st)}`);
+}
+
+describe(`server-status: per app, render times, heaps (${MPM})`, () => {
+  let h;
+  let app;
+  let broken;
+  let perc;     // an app of its own for the percentiles: no earlier renders
+
+  before(async () => {
+    app = timedApp();
+    perc = timedApp();
+    broken = prepareApp();
+    fs.writeFileSync(broken.bundle, 'module.exports.render = function (url) { return "x" +;\n');
+    fixTree(broken.dir);
+    h = await startHttpd({
+      docroot: app.docroot,
+      limits: 'single-process',
+      conf: [
+        statusConf(app, 'SSRTimeout 400ms'),
+        '<Location /p/>',
+        '  SSRBase /p/',
+        `  SSRBundle "${perc.bundle}"`,
+        '</Location>',
+        '<Location /broken/>',
+        '  SSRBase /broken/',
+        `  SSRBundle "${broken.bundle}"`,
+        '</Location>',
+      ].join('\n'),
+    });
+  });
+  after(() => h?.stop());
+
+  it('shows each app: its build in service and when it loaded, or its last load error', async () => {
+    const res503 = await get(h, '/broken/page');
+    assert.equal(res503.status, 503, h.explain(res503));
+    const st = await auto(h);
+    const a = appNo(st, app.bundle);
+    assert.match(String(st[`SSRApp${a}Build`]), /^b[0-9a-f]{16}$/);
+    const now = Date.now() / 1000;
+    assert.ok(Math.abs(st[`SSRApp${a}BuildLoadedAt`] - now) < 120, JSON.stringify(st));
+    assert.ok(st[`SSRApp${a}LoadMs`] > 0, JSON.stringify(st));
+    assert.equal(st[`SSRApp${a}LoadError`], '-');
+    assert.equal(st[`SSRApp${a}Template`], app.template);
+    const b = appNo(st, broken.bundle);
+    assert.equal(st[`SSRApp${b}Build`], '-');
+    assert.match(String(st[`SSRApp${b}LoadError`]), /SyntaxError/);
+    assert.ok(Math.abs(st[`SSRApp${b}LoadErrorAt`] - now) < 120, JSON.stringify(st));
+    assert.ok(st[`SSRApp${b}NoBuild`] >= 1, JSON.stringify(st));
+    assert.equal(st[`SSRApp${a}NoBuild`], 0);
+  });
+
+  it('counts failures by kind, per app', async () => {
+    const before = await auto(h);
+    const a = appNo(before, app.bundle);
+    assert.equal((await get(h, '/throw')).status, 500);
+    assert.equal((await get(h, '/t?ms=5000')).status, 504);
+    const st = await auto(h);
+    assert.equal(st[`SSRApp${a}Threw`] - before[`SSRApp${a}Threw`], 1, JSON.stringify(st));
+    assert.equal(st[`SSRApp${a}Timeouts`] - before[`SSRApp${a}Timeouts`], 1, JSON.stringify(st));
+    assert.equal(st[`SSRApp${a}Failures`] - before[`SSRApp${a}Failures`], 2, JSON.stringify(st));
+    assert.equal(st.SSRThrew - before.SSRThrew, 1);
+    assert.ok(st.SSRHeapsRecycledFailed - before.SSRHeapsRecycledFailed >= 2, JSON.stringify(st));
+  });
+
+  it('render time percentiles follow slow renders', async () => {
+    for (let i = 0; i < 10; i++) {
+      assert.equal((await get(h, '/p/fast')).status, 200);
+    }
+    const fast = await auto(h);
+    const a = appNo(fast, perc.bundle);
+    assert.equal(fast[`SSRApp${a}RenderWindowCount`], 10, JSON.stringify(fast));
+    assert.ok(fast[`SSRApp${a}RenderP99Ms`] < 100, JSON.stringify(fast));
+    assert.ok(fast[`SSRApp${a}RenderMaxMs`] < 100, JSON.stringify(fast));
+    for (let i = 0; i < 4; i++) {
+      const res = await get(h, '/p/s?ms=250');
+      assert.equal(res.status, 200, h.explain(res));
+    }
+    const slow = await auto(h);
+    assert.equal(slow[`SSRApp${a}RenderWindowCount`], 14, JSON.stringify(slow));
+    assert.ok(slow[`SSRApp${a}RenderMaxMs`] >= 250, JSON.stringify(slow));
+    assert.ok(slow[`SSRApp${a}RenderP99Ms`] >= 200, JSON.stringify(slow));
+    assert.ok(slow[`SSRApp${a}RenderP90Ms`] >= 200, JSON.stringify(slow));
+    // most renders are still fast: the median stays where it was
+    assert.ok(slow[`SSRApp${a}RenderP50Ms`] < 100, JSON.stringify(slow));
+    // the server-wide window has them too
+    assert.ok(slow.SSRRenderMaxMs >= 250, JSON.stringify(slow));
+    assert.ok(slow.SSRRenderWindowCount >= 14, JSON.stringify(slow));
+    assert.equal(slow.SSRRenderWindowSeconds, 60);
+  });
+
+  it('shows the heaps: how many, their memory, how many were made', async () => {
+    assert.equal((await get(h, '/fast')).status, 200);
+    const st = await auto(h);
+    assert.ok(st.SSRHeaps >= 1, JSON.stringify(st));
+    assert.ok(st.SSRHeapKB > 100, JSON.stringify(st));
+    assert.ok(st.SSRHeapLoads >= 1, JSON.stringify(st));
+    for (const k of ['SSRHeapsRecycledBuild', 'SSRHeapsRecycledMaxRenders', 'SSRHeapsRecycledIdle']) {
+      assert.ok(k in st, `no ${k}`);
+    }
+  });
+
+  it('the HTML page has the app table and the render time table', async () => {
+    const res = await get(h, '/server-status');
+    assert.equal(res.status, 200, h.explain(res));
+    assert.match(res.text, /<h3>Render times, last 60 s<\/h3>/);
+    assert.ok(res.text.includes(app.bundle), 'app not listed');
+    assert.match(res.text, /SyntaxError/);
+    assert.match(res.text, /recycled: failed render/);
+  });
+});
+
+describe(`Server-Timing: the first render of a heap shows its load cost (${MPM})`, () => {
+  it('ssr-load on the render that made the heap, not on the next one in the same heap', async () => {
+    const app = timedApp();
+    const h = await startHttpd({ docroot: app.docroot, limits: 'single-worker', conf: statusConf(app, 'SSRHeaps 1') });
+    try {
+      // one field, ssr first as always, then ssr-load
+      const first = await get(h, '/one');
+      assert.match(first.getAll('server-timing').join(' | '), /^ssr;dur=\d+(\.\d+)?, ssr-load;dur=\d+(\.\d+)?$/, h.explain(first));
+      const second = await get(h, '/two');
+      assert.match(second.getAll('server-timing').join(' | '), /^ssr;dur=\d+(\.\d+)?$/, h.explain(second));
+      // a heap that a failed render left unusable is made again
+      assert.equal((await get(h, '/throw')).status, 500);
+      const third = await get(h, '/three');
+      assert.match(third.getAll('server-timing').join(', '), /ssr-load;dur=/, h.explain(third));
+    } finally {
+      await h.stop();
+    }
+  });
+
+  it('SSRScope request: every render makes its heap', async () => {
+    const app = timedApp();
+    const h = await startHttpd({ docroot: app.docroot, conf: statusConf(app, 'SSRScope request') });
+    try {
+      for (let i = 0; i < 2; i++) {
+        const res = await get(h, '/x');
+        assert.match(res.getAll('server-timing').join(', '), /^ssr;dur=[\d.]+, ssr-load;dur=[\d.]+$/, h.explain(res));
+      }
+    } finally {
+      await h.stop();
+    }
+  });
+});
+
+describe(`access log: %{SSR_RENDER_MS}n (${MPM})`, () => {
+  it('logs the render time of rendered pages, and - for other requests', async () => {
+    const app = timedApp();
+    const h = await startHttpd({
+      docroot: app.docroot,
+      limits: 'single-worker',
+      conf: statusConf(app, [
+        'LogFormat "%U %>s render=%{SSR_RENDER_MS}n load=%{SSR_LOAD_MS}n" ssrtime',
+        'CustomLog "logs-access.log" ssrtime',
+      ].join('\n')),
+    });
+    try {
+      assert.equal((await get(h, '/s?ms=120')).status, 200);
+      assert.equal((await get(h, '/fast')).status, 200);
+      assert.equal((await get(h, '/assets/app.js')).status, 200);
+      const file = path.join(h.dir, 'logs-access.log');
+      let text = '';
+      for (let i = 0; i < 100 && countOf(text, '\n') < 3; i++) {
+        await sleep(20);
+        try { text = fs.readFileSync(file, 'utf8'); } catch { text = ''; }
+      }
+      const lines = text.trim().split('\n');
+      assert.equal(lines.length, 3, text);
+      const slow = /^\/s 200 render=(\d+\.\d) load=(\d+\.\d)$/.exec(lines[0]);
+      assert.ok(slow, text);
+      assert.ok(Number(slow[1]) >= 120, text);
+      assert.match(lines[1], /^\/fast 200 render=\d+\.\d load=-$/, text);
+      assert.equal(lines[2], '/assets/app.js 200 render=- load=-', text);
+    } finally {
+      await h.stop();
+    }
   });
 });
