@@ -6,9 +6,6 @@ import { data } from 'react-router'
 // is abandoned. A backend answer that is not OK becomes a thrown `data()`
 // with the backend's status: the route's ErrorBoundary renders it, and the
 // server answers with that status (context.statusCode).
-//
-// Not a thrown `Response`: react-router recognises a Response by its `body`
-// stream, which mod_ssr's fetch() does not have (docs/fetch.md).
 export async function getJson(path, request) {
   const res = await fetch(new URL(path, request.url), { signal: request.signal })
   if (!res.ok) {
