@@ -549,6 +549,9 @@ static const char *ssr__start_hop(apr_pool_t *p, ssr__xfer *x)
     curl_easy_setopt(x->easy, CURLOPT_URL, x->url);
     curl_easy_setopt(x->easy, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(x->easy, CURLOPT_NOSIGNAL, 1L);
+    /* Not through a proxy named by the server's environment (http_proxy
+     * and the like): the policy is about where requests really go. */
+    curl_easy_setopt(x->easy, CURLOPT_PROXY, "");
     curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->hdrs);
     curl_easy_setopt(x->easy, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, ssr__on_body);
@@ -794,6 +797,12 @@ static int ssr__io_start(void *baton, const ssr_io_request_t *rq,
                             "render (SSRFetchMax)", rq->url, pol->max_fetches);
         return 0;
     }
+    /* Made by the first fetch: a render that fetches nothing pays
+     * nothing for it (a multi handle has a socket pair of its own). */
+    if (f->multi == NULL && (f->multi = curl_multi_init()) == NULL) {
+        *err = "fetch: out of memory";
+        return 0;
+    }
     x = calloc(1, sizeof(*x));
     if (x == NULL) {
         *err = "fetch: out of memory";
@@ -1003,10 +1012,6 @@ apr_status_t ssr_fetch_create(apr_pool_t *p, const ssr_fetch_policy_t *pol,
     f->pool = p;
     f->pol = pol;
     if (apr_pool_create(&f->scratch, p) != APR_SUCCESS) {
-        return APR_ENOMEM;
-    }
-    f->multi = curl_multi_init();
-    if (f->multi == NULL) {
         return APR_ENOMEM;
     }
     apr_pool_cleanup_register(p, f, ssr__fetch_cleanup,

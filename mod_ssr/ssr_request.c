@@ -280,8 +280,8 @@ static const ssr_io_t *ssr_fetch_source(request_rec *r,
     pol->log_baton = r;
     if (ssr_fetch_create(r->pool, pol, &io) != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(20152)
-                      "fetch() unavailable for this render: libcurl could "
-                      "not make a multi handle");
+                      "fetch() unavailable for this render: its state "
+                      "could not be set up");
         return NULL;
     }
     return io;

@@ -3,6 +3,10 @@
  * renders with it (see ssr_cli.h).  The engine, template and result code are
  * the module's own.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <stdio.h>
 #include <string.h>
 
@@ -16,12 +20,39 @@
 
 void ssr_cli_init(apr_pool_t *p, ssr_cli_app *app, const char *prog)
 {
+    const char *slash = prog ? strrchr(prog, '/') : NULL;
+
     memset(app, 0, sizeof(*app));
-    app->prog = prog;
+    app->pool = p;
+    /* Installed under another name (or run through a path), the help and
+     * the messages still name the command the user typed. */
+    app->prog = slash ? slash + 1 : prog;
     app->base = "/";
     app->timeout = apr_time_from_sec(5);
+    app->timeout_arg = "5s";
     app->memory_limit = (apr_size_t) 128 * 1024 * 1024;
+    app->memory_limit_arg = "128M";
     app->env = apr_array_make(p, 4, sizeof(ssr_kv_t));
+}
+
+const char *ssr_cli_version(const ssr_cli_app *app)
+{
+#ifdef PACKAGE_VERSION
+    return apr_psprintf(app->pool, "%s (mod_ssr %s)", app->prog,
+                        PACKAGE_VERSION);
+#else
+    return apr_psprintf(app->pool, "%s (mod_ssr)", app->prog);
+#endif
+}
+
+const char *ssr_cli_option_name(const apr_getopt_option_t *opts, int ch)
+{
+    for (; opts->name; opts++) {
+        if (opts->optch == ch) {
+            return opts->name;
+        }
+    }
+    return "?";
 }
 
 int ssr_cli_add_pair(apr_pool_t *p, apr_array_header_t *arr, const char *arg,
@@ -56,8 +87,14 @@ int ssr_cli_option(apr_pool_t *p, ssr_cli_app *app, int ch, const char *arg,
     case 't': app->template_path = arg; return 1;
     case 'm': app->manifest_path = arg; return 1;
     case 'q': app->quiet = 1; return 1;
-    case 'T': *err = ssr_parse_duration(arg, &app->timeout); return 1;
-    case 'M': *err = ssr_parse_size(arg, &app->memory_limit); return 1;
+    case 'T':
+        app->timeout_arg = arg;
+        *err = ssr_parse_duration(arg, &app->timeout);
+        return 1;
+    case 'M':
+        app->memory_limit_arg = arg;
+        *err = ssr_parse_size(arg, &app->memory_limit);
+        return 1;
     case 'B': *err = ssr_normalize_base(p, arg, &app->base); return 1;
     case 'e':
         if (!ssr_cli_add_pair(p, app->env, arg, '=', 0)) {
@@ -82,10 +119,54 @@ void ssr_cli_log(void *baton, int level, const char *msg)
                                                            : "log", msg);
 }
 
-int ssr_cli_fail(const ssr_cli_app *app, const char *what, const char *why)
+int ssr_cli_fail(ssr_cli_app *app, const char *what, const char *why)
 {
-    fprintf(stderr, "%s: %s: %s\n", app->prog, what, why);
+    app->last_error = apr_pstrcat(app->pool, what, ": ", why, NULL);
+    fprintf(stderr, "%s: %s\n", app->prog, app->last_error);
     return 2;
+}
+
+int ssr_cli_read(apr_pool_t *p, ssr_cli_app *app, const char *path,
+                 const char *what, char **data, apr_size_t *len)
+{
+    apr_status_t rv = ssr_file_read(p, path, data, len);
+
+    if (rv != APR_SUCCESS) {
+        return ssr_cli_fail(app, path, apr_psprintf(p, "cannot read the %s: "
+                                                    "%pm", what, &rv));
+    }
+    return 0;
+}
+
+/* s with the first "from" replaced by "to", or s. */
+static const char *ssr__replace(apr_pool_t *p, const char *s, const char *from,
+                                const char *to)
+{
+    const char *at = strstr(s, from);
+
+    if (at == NULL) {
+        return s;
+    }
+    return apr_pstrcat(p, apr_pstrmemdup(p, s, (apr_size_t) (at - s)), to,
+                       at + strlen(from), NULL);
+}
+
+const char *ssr_cli_explain(apr_pool_t *p, const ssr_cli_app *app,
+                            const char *msg)
+{
+    if (msg == NULL) {
+        return NULL;
+    }
+    /* The engine speaks of the directives; here the same limits are
+     * options, and the value in effect says how far off the render was. */
+    msg = ssr__replace(p, msg, "(SSRMemoryLimit)",
+                       apr_psprintf(p, "(--memory-limit %s)",
+                                    app->memory_limit_arg));
+    msg = ssr__replace(p, msg, "SSRMemoryLimit too small",
+                       apr_psprintf(p, "--memory-limit %s too small",
+                                    app->memory_limit_arg));
+    return ssr__replace(p, msg, "(SSRTimeout)",
+                        apr_psprintf(p, "(--timeout %s)", app->timeout_arg));
 }
 
 int ssr_cli_load(apr_pool_t *p, ssr_cli_app *app)
@@ -93,14 +174,15 @@ int ssr_cli_load(apr_pool_t *p, ssr_cli_app *app)
     char *src, *tpl;
     apr_size_t src_len, tpl_len;
     const char *err;
+    apr_time_t t0 = apr_time_now();
 
-    if (ssr_file_read(p, app->bundle_path, &src, &src_len) != APR_SUCCESS) {
-        return ssr_cli_fail(app, app->bundle_path, "cannot read the bundle");
+    if (ssr_cli_read(p, app, app->bundle_path, "bundle", &src, &src_len)) {
+        return 2;
     }
     if (app->template_path) {
-        if (ssr_file_read(p, app->template_path, &tpl, &tpl_len) != APR_SUCCESS) {
-            return ssr_cli_fail(app, app->template_path,
-                                "cannot read the template");
+        if (ssr_cli_read(p, app, app->template_path, "template", &tpl,
+                         &tpl_len)) {
+            return 2;
         }
         if (ssr_template_split(&app->tpl, tpl, tpl_len, &err) != APR_SUCCESS) {
             return ssr_cli_fail(app, app->template_path, err);
@@ -108,10 +190,9 @@ int ssr_cli_load(apr_pool_t *p, ssr_cli_app *app)
         app->has_template = 1;
     }
     if (app->manifest_path &&
-        ssr_file_read(p, app->manifest_path, &app->manifest,
-                      &app->manifest_len) != APR_SUCCESS) {
-        return ssr_cli_fail(app, app->manifest_path,
-                            "cannot read the manifest");
+        ssr_cli_read(p, app, app->manifest_path, "manifest", &app->manifest,
+                     &app->manifest_len)) {
+        return 2;
     }
     app->heap_opts.memory_limit = app->memory_limit;
     app->heap_opts.env = app->env;
@@ -119,8 +200,10 @@ int ssr_cli_load(apr_pool_t *p, ssr_cli_app *app)
     app->heap_opts.log_baton = app;
     if (ssr_bundle_compile(p, src, src_len, app->bundle_path, &app->heap_opts,
                            &app->bundle, &err) != APR_SUCCESS) {
-        return ssr_cli_fail(app, app->bundle_path, err);
+        return ssr_cli_fail(app, app->bundle_path,
+                            ssr_cli_explain(p, app, err));
     }
+    app->load_time = apr_time_now() - t0;
     return 0;
 }
 
@@ -160,7 +243,8 @@ int ssr_cli_render(apr_pool_t *rp, ssr_cli_app *app, const char *url,
         if (ssr_heap_create_until(app->bundle, &app->heap_opts,
                                   t0 + app->timeout, rp, &app->heap,
                                   &err) != APR_SUCCESS) {
-            return ssr_cli_fail(app, app->bundle_path, err);
+            return ssr_cli_fail(app, app->bundle_path,
+                                ssr_cli_explain(rp, app, err));
         }
         app->heap_time += apr_time_now() - t0;
         app->heaps++;

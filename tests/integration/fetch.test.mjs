@@ -10,7 +10,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import {
-  MPM, MODULES_DIR, HOST, startHttpd, prepareApp, ssrConf, get, sleep, unescapeHtml,
+  MPM, MODULES_DIR, HOST, startHttpd, prepareApp, ssrConf, get, sleep, unescapeHtml, configtest,
 } from './lib/httpd.mjs';
 
 const HAVE_PROXY = ['proxy', 'proxy_http', 'rewrite']
@@ -278,5 +278,32 @@ describe(`fetch() in renders (${MPM})`, { skip: !HAVE_PROXY && 'mod_proxy/mod_re
       assert.equal(res.status, 200, h.explain(res));
     }
     assert.ok(!/AH0005[12]|Segmentation/.test(h.errorLog()), h.explain(null, 'a child crashed'));
+  });
+});
+
+describe(`fetch directives in configtest (${MPM})`, () => {
+  for (const [line, why] of [
+    ['SSRFetchAllow api.example.com', /SSRFetchAllow api\.example\.com: must be an absolute http\(s\) URL/],
+    ['SSRFetchAllow https://a.example/?q=1', /SSRFetchAllow .*without a query/],
+    ['SSRFetchAllow file:///etc', /SSRFetchAllow file:\/\/\/etc: .*scheme/],
+    ['SSRFetchForwardHeaders Host', /SSRFetchForwardHeaders Host: .*cannot be forwarded/],
+    ['SSRFetchMaxSize 0', /SSRFetchMaxSize 0: must be a size/],
+    ['SSRFetchMaxSize 2T', /SSRFetchMaxSize 2T: must be a size/],
+    ['SSRFetchTimeout soon', /SSRFetchTimeout soon:/],
+    ['SSRFetchMax -1', /SSRFetchMax -1:/],
+  ]) {
+    it(`refuses ${line}`, async () => {
+      const r = await configtest(line);
+      assert.notEqual(r.code, 0, r.output);
+      assert.match(r.output, why);
+    });
+  }
+  it('takes good values', async () => {
+    const r = await configtest([
+      'SSRFetchAllow https://api.example.com/v1/ http://10.0.0.5:8080', 'SSRFetchAllow none',
+      'SSRFetchAllowPrivate On', 'SSRFetchForwardHeaders Cookie Authorization', 'SSRFetchForwardHeaders none',
+      'SSRFetchTimeout 750ms', 'SSRFetchMaxSize 512K', 'SSRFetchMax 0',
+    ].join('\n'));
+    assert.equal(r.code, 0, r.output);
   });
 });

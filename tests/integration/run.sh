@@ -1,6 +1,7 @@
 #!/bin/sh
 # Integration tests: start a real Apache httpd on 127.0.0.1 with the built
-# mod_ssr and talk HTTP to it, once per MPM (event, worker, prefork).
+# mod_ssr and talk HTTP to it, once per MPM (event, worker, prefork); the
+# command line tools' tests (cli.test.mjs) once, before them.
 #
 # Run by `make check` (automake TESTS) with MOD_SSR_SO, APACHE2, NODE,
 # APXS_LIBEXECDIR, SSR_TEST_SRCDIR and SSR_RENDER in the environment; can
@@ -70,6 +71,7 @@ for f in render boundary static status base reload deploy directives builds chil
   [ -f "$f.test.mjs" ] || fail "missing test file $here/$f.test.mjs"
   list="$list ./$f.test.mjs"
 done
+[ -f cli.test.mjs ] || fail "missing test file $here/cli.test.mjs"
 
 # A bound on each MPM's run, so a hung server cannot hang `make check`.
 limit=
@@ -115,7 +117,24 @@ trap 'exit 130' INT TERM
 
 echo "integration tests: httpd $APACHE2, module $MOD_SSR_SO, node $("$NODE" --version)"
 status=0
-for mpm in ${SSR_MPMS:-event worker prefork}; do
+
+# The command line tools' tests do not depend on the MPM: once, with the
+# first MPM of the list for the one httpd that serves their output.
+mpms=${SSR_MPMS:-event worker prefork}
+echo "=== integration tests, command line tools ==="
+# shellcheck disable=SC2086
+SSR_MPM=${mpms%% *} $limit "$NODE" --test --test-concurrency=1 --test-timeout=60000 --test-force-exit \
+  "$@" ./cli.test.mjs
+rc=$?
+sweep
+if [ $rc -ne 0 ]; then
+  [ $rc -eq 124 ] && echo "integration tests (command line tools): timed out" >&2
+  echo "integration tests (command line tools): FAILED (exit $rc)" >&2
+  status=1
+else
+  echo "integration tests (command line tools): passed"
+fi
+for mpm in $mpms; do
   echo "=== integration tests, MPM $mpm ==="
   # shellcheck disable=SC2086
   SSR_MPM=$mpm $limit "$NODE" --test --test-concurrency=1 --test-timeout=60000 --test-force-exit \
