@@ -83,6 +83,8 @@ struct ssr_heap_t {
     int copy_gc;                 /* collected once to make room for them */
     const ssr_io_t *io;          /* the render's I/O source (fetch), or NULL */
     apr_pool_t *render_pool;     /* the render's pool, while it runs */
+    apr_array_header_t *collected; /* a stream result's text, when it is
+                                  * not streamed (this render) */
 };
 
 /* A string made safe for the engine by ssr_text_to_engine(). */
@@ -1265,6 +1267,9 @@ static void ssr__read_description(duk_context *ctx, apr_pool_t *p,
     }
     res->status = SSR_RENDER_OK;
     res->is_object = strcmp(kind, "object") == 0;
+    duk_get_prop_string(ctx, -1, "stream");
+    res->is_stream = duk_to_boolean(ctx, -1);
+    duk_pop(ctx);
     res->html = ssr__get_str(ctx, -1, "html", p, &res->html_len);
     res->head = ssr__get_str(ctx, -1, "head", p, &res->head_len);
     res->has_status = ssr__get_num(ctx, -1, "status", &res->http_status);
@@ -1379,6 +1384,138 @@ static int ssr__deliver(ssr_heap_t *h, apr_pool_t *p, ssr_render_result_t *res)
     return 0;
 }
 
+/* --- stream results -------------------------------------------------------- */
+
+static duk_ret_t ssr__take(duk_context *ctx, void *udata)
+{
+    (void) udata;
+    ssr__push_rt(ctx);
+    duk_push_string(ctx, "take");
+    duk_call_prop(ctx, -2, 0);
+    duk_remove(ctx, -2);
+    return 1;
+}
+
+static void ssr__append(apr_array_header_t *a, const char *data,
+                        apr_size_t len)
+{
+    if ((apr_size_t) (a->nalloc - a->nelts) < len + 1) {
+        apr_size_t want = (apr_size_t) a->nalloc * 2 + len + 1;
+        char *grown = apr_palloc(a->pool, want);
+
+        memcpy(grown, a->elts, (apr_size_t) a->nelts);
+        a->elts = grown;
+        a->nalloc = (int) want;
+    }
+    memcpy(a->elts + a->nelts, data, len);
+    a->nelts += (int) len;
+}
+
+/* The first chunk is there: the response may begin (stream_begin).
+ * Returns non-zero when res was filled with a failure. */
+static int ssr__stream_begin(ssr_heap_t *h, apr_pool_t *p,
+                             const ssr_render_req_t *req,
+                             ssr_render_result_t *res)
+{
+    ssr_render_result_t meta;
+    apr_status_t rv;
+
+    memset(&meta, 0, sizeof(meta));
+    if (duk_safe_call(h->ctx, ssr__call_rt, "describe", 0, 1)
+        != DUK_EXEC_SUCCESS) {
+        ssr__fail(h, p, res);
+        duk_pop(h->ctx);
+        return 1;
+    }
+    ssr__read_description(h->ctx, p, &meta);
+    duk_pop(h->ctx);
+    rv = req->stream_begin(req->stream_baton, &meta);
+    if (rv == APR_SUCCESS) {
+        res->streamed = 1;
+        return 0;
+    }
+    if (rv == APR_ENOTIMPL) {
+        h->collected = apr_array_make(p, 4096, 1);
+        return 0;
+    }
+    res->status = SSR_RENDER_ABORTED;
+    res->detail = "the client went away during the render";
+    return 1;
+}
+
+/* Hands the chunks a stream result has queued to the sink, or keeps them
+ * for html.  Text is converted in a scratch pool per batch: the sink
+ * copies what it keeps, so a long stream costs no more than its largest
+ * batch.  Returns non-zero when res was filled with a failure. */
+static int ssr__stream_out(ssr_heap_t *h, apr_pool_t *p,
+                           const ssr_render_req_t *req,
+                           ssr_render_result_t *res)
+{
+    duk_context *ctx = h->ctx;
+    apr_pool_t *scratch;
+    int failed = 0;
+
+    if (req->stream_chunk && !res->streamed && h->collected == NULL &&
+        ssr__stream_begin(h, p, req, res)) {
+        return 1;
+    }
+    if (h->collected == NULL && !res->streamed) {
+        h->collected = apr_array_make(p, 4096, 1);  /* no sink: collect */
+    }
+    apr_pool_create(&scratch, p);
+    while (!failed) {
+        const char *data = NULL;
+        duk_size_t n = 0;
+        apr_size_t len = 0;
+
+        if (duk_safe_call(ctx, ssr__take, NULL, 0, 1) != DUK_EXEC_SUCCESS) {
+            ssr__fail(h, p, res);
+            duk_pop(ctx);
+            failed = 1;
+            break;
+        }
+        if (duk_is_undefined(ctx, -1)) {
+            duk_pop(ctx);
+            break;
+        }
+        if (duk_is_buffer_data(ctx, -1)) {
+            data = duk_get_buffer_data(ctx, -1, &n);
+            len = n;
+        }
+        else {
+            const char *s = duk_safe_to_lstring(ctx, -1, &n);
+            /* kept for html: a copy the memory limit must allow */
+            if (res->streamed || ssr__copy_fits(h, n)) {
+                data = ssr_text_to_utf8(scratch, s, n, &len);
+            }
+            else {
+                ssr__stopped_by_limit(h, res);
+                failed = 1;
+            }
+        }
+        if (!failed && len > 0) {
+            if (!res->streamed) {
+                ssr__append(h->collected, data, len);
+            }
+            else if (req->stream_chunk(req->stream_baton, data, len)
+                     != APR_SUCCESS) {
+                res->status = SSR_RENDER_ABORTED;
+                res->detail = "the client went away during the render";
+                failed = 1;
+            }
+        }
+        duk_pop(ctx);
+    }
+    apr_pool_destroy(scratch);
+    if (!failed && res->streamed &&
+        req->stream_chunk(req->stream_baton, NULL, 0) != APR_SUCCESS) {
+        res->status = SSR_RENDER_ABORTED;
+        res->detail = "the client went away during the render";
+        failed = 1;
+    }
+    return failed;
+}
+
 /* Runs the event loop until the render settles, fails or runs out of
  * time.  Returns non-zero when res was filled with a failure. */
 static int ssr__drive(ssr_heap_t *h, apr_pool_t *p,
@@ -1405,6 +1542,12 @@ static int ssr__drive(ssr_heap_t *h, apr_pool_t *p,
         }
         next = duk_get_number(ctx, -1);
         duk_pop(ctx);
+        if (next == -4) {
+            if (ssr__stream_out(h, p, req, res)) {
+                return 1;
+            }
+            continue;   /* a stream result's chunks: handed on, go on */
+        }
         if (next == -2 || next == -3) {
             return 0;   /* settled, or an uncaught error: describe() says */
         }
@@ -1505,6 +1648,7 @@ apr_status_t ssr_heap_render(ssr_heap_t *h, apr_pool_t *p,
     h->cancel_baton = req->cancel_baton;
     h->io = req->io;
     h->render_pool = p;
+    h->collected = NULL;
 
     if (setjmp(jb)) {
         if (!ssr__stopped_by_limit(h, res)) {
@@ -1542,6 +1686,12 @@ apr_status_t ssr_heap_render(ssr_heap_t *h, apr_pool_t *p,
         }
         else {
             ssr__read_description(h->ctx, p, res);
+            if (res->status == SSR_RENDER_OK && h->collected) {
+                /* a stream read to its end: its text is the html */
+                res->html_len = (apr_size_t) h->collected->nelts;
+                *(char *) apr_array_push(h->collected) = '\0';
+                res->html = h->collected->elts;
+            }
             if (h->over_limit) {
                 /* The copies of the result did not fit (ssr__copy_fits). */
                 res->status = SSR_RENDER_NOMEM;

@@ -134,6 +134,7 @@ typedef struct {
     /* Stops every operation (the render is over). */
     void (*close)(void *baton);
 } ssr_io_t;
+typedef struct ssr_render_result_t ssr_render_result_t;
 
 /* One render's input. */
 typedef struct {
@@ -154,6 +155,19 @@ typedef struct {
     ssr_log_fn log;             /* console output during this render */
     void *log_baton;
     const ssr_io_t *io;         /* what fetch() uses; NULL: fetch() rejects */
+    /* Streamed results (SPEC 3: render gave a stream).  Unset: the stream
+     * is read to its end and returned whole as html.  Set: once the first
+     * chunk is there, stream_begin gets a result filled as for an object
+     * result without html (head, status, headers); APR_SUCCESS starts the
+     * response (res->streamed), APR_ENOTIMPL declines (the stream is then
+     * collected into html as if unset).  stream_chunk then gets the app
+     * HTML as the render produces it, data NULL ending each batch of
+     * chunks (time to flush).  Any other failure from either ends the
+     * render as if the client had gone. */
+    apr_status_t (*stream_begin)(void *baton, const ssr_render_result_t *res);
+    apr_status_t (*stream_chunk)(void *baton, const char *data,
+                                 apr_size_t len);
+    void *stream_baton;
 } ssr_render_req_t;
 
 /* How a render ended. */
@@ -170,7 +184,7 @@ typedef enum {
 
 /* One render's output, as JavaScript gave it: nothing is validated here
  * (see ssr_result.h).  Strings are NUL-terminated pool copies. */
-typedef struct {
+struct ssr_render_result_t {
     ssr_render_status_e status;
     int is_object;              /* object result (else a string, html only) */
     const char *html;           /* NULL when absent */
@@ -192,7 +206,11 @@ typedef struct {
     double error_status;
     const char *detail;         /* why, for the log, whatever the status */
     apr_interval_time_t elapsed;/* wall time of the render */
-} ssr_render_result_t;
+    int is_stream;              /* the value was a stream (html: its text,
+                                 * unless it was streamed) */
+    int streamed;               /* stream_begin accepted: the response has
+                                 * begun, whatever status follows */
+};
 
 /* Renders one URL.  Always fills *res; returns APR_SUCCESS when the render
  * produced a value (res->status == SSR_RENDER_OK), otherwise an error status

@@ -30,6 +30,7 @@
 #include "ssr_reload.h"
 #include "ssr_result.h"
 #include "ssr_stats.h"
+#include "ssr_stream.h"
 #include "ssr_url.h"
 
 APLOG_USE_MODULE(ssr);
@@ -565,6 +566,50 @@ static int ssr_render_failed(request_rec *r, ssr_app_t *app,
     return HTTP_INTERNAL_SERVER_ERROR;
 }
 
+/* A stream result (ssr_stream.h): status and headers are set once the
+ * first chunk is there, from what the render gave with its stream. */
+typedef struct {
+    request_rec *r;
+    const ssr_dir_conf *conf;
+    const ssr_gen_t *gen;
+    apr_time_t start;
+} ssr_stream_ctx;
+
+static apr_status_t ssr_stream_head(void *baton,
+                                    const ssr_render_result_t *res,
+                                    const char **head, apr_size_t *head_len)
+{
+    ssr_stream_ctx *sc = baton;
+    request_rec *r = sc->r;
+    ssr_plan_t plan;
+
+    ssr_plan_result(r->pool, res, &plan, ssr_log_plan_drop, r);
+    if (plan.kind != SSR_PLAN_PAGE) {
+        return APR_ENOTIMPL;    /* a redirect or a failure: answered whole */
+    }
+    if (plan.status == HTTP_OK) {
+        plan.status = ssr_page_status(r);
+    }
+    if (plan.status < 200 || plan.status == HTTP_NO_CONTENT ||
+        plan.status == HTTP_NOT_MODIFIED) {
+        return APR_ENOTIMPL;    /* no body to stream */
+    }
+    ssr_set_status(r, plan.status);
+    ap_set_content_type(r, SSR_CONTENT_TYPE);
+    /* Server-Timing: the time to the shell, all that is known now */
+    ssr_common_headers(r, sc->conf, sc->gen, &plan,
+                       apr_time_now() - sc->start);
+    *head = res->head;
+    *head_len = res->head_len;
+    if (ssr_conf_live_reload(sc->conf)) {
+        *head = apr_pstrcat(r->pool, *head ? *head : "",
+                            ssr_dev_script(r, sc->conf, sc->gen->build_id,
+                                           NULL), NULL);
+        *head_len = strlen(*head);
+    }
+    return APR_SUCCESS;
+}
+
 static int ssr_respond(request_rec *r, ssr_app_t *app,
                        const ssr_dir_conf *conf, const ssr_gen_t *gen,
                        const ssr_render_result_t *res)
@@ -662,6 +707,8 @@ static int ssr_render(request_rec *r, const ssr_dir_conf *conf,
     ssr_conn_watch watch;
     ssr_render_req_t req;
     ssr_render_result_t res;
+    ssr_stream_ctx sc;
+    ssr_stream_t *stream;
     apr_status_t rv;
 
     ssr_conn_watch_init(r, &watch);
@@ -712,8 +759,17 @@ static int ssr_render(request_rec *r, const ssr_dir_conf *conf,
     }
     ssr_stats_add(SSR_STAT_RENDERS);
     ssr_render_input(r, conf, gen, url, &watch, &req);
+    sc.r = r;
+    sc.conf = conf;
+    sc.gen = gen;
+    sc.start = apr_time_now();
+    stream = ssr_stream_make(r, &gen->tpl, ssr_stream_head, &sc, &req);
     ssr_heap_render(ssr_lease_heap(lease), r->pool, &req, &res);
     ssr_heap_return(r, lease);
+    if (ssr_stream_begun(stream)) {
+        /* the status went out with the first chunk */
+        return ssr_stream_finish(stream, &res, ssr_original_url(r));
+    }
     return ssr_respond(r, app, conf, gen, &res);
 }
 

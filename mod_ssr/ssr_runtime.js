@@ -570,6 +570,486 @@ AbortController.prototype.abort = function (reason) {
     abortSignal(this.signal, reason);
 };
 
+/* --- ReadableStream, TextEncoder.encodeInto (only where missing) ---------- */
+
+/* A minimal WHATWG ReadableStream: what server renderers use to hand out
+ * their HTML (React's renderToReadableStream, Vue's renderToWebStream), and
+ * what render() may return.  Default readers only (no BYOB, tee or pipes);
+ * a 'bytes' source is treated as a default source of Uint8Arrays. */
+function makeReadableStream() {
+    function ReadableStreamDefaultController(stream) {
+        this._stream = stream;
+    }
+    Object.defineProperty(ReadableStreamDefaultController.prototype, 'desiredSize', {
+        configurable: true,
+        get: function () {
+            var s = this._stream;
+            if (s._state === 'errored') { return null; }
+            if (s._state === 'closed') { return 0; }
+            return s._hwm - s._queueSize;
+        }
+    });
+    Object.defineProperty(ReadableStreamDefaultController.prototype, 'byobRequest', {
+        configurable: true,
+        get: function () { return null; }
+    });
+    ReadableStreamDefaultController.prototype.enqueue = function (chunk) {
+        var s = this._stream;
+        if (s._closeRequested || s._state !== 'readable') {
+            throw new TypeError('ReadableStream: cannot enqueue into a closed stream');
+        }
+        var reader = s._reader;
+        if (reader && reader._reads.length > 0) {
+            reader._reads.shift().resolve({ value: chunk, done: false });
+        } else {
+            s._queue.push(chunk);
+            s._queueSize += s._sizeOf(chunk);
+        }
+        s._callPull();
+    };
+    ReadableStreamDefaultController.prototype.close = function () {
+        var s = this._stream;
+        if (s._closeRequested || s._state !== 'readable') {
+            throw new TypeError('ReadableStream: the stream is already closing');
+        }
+        s._closeRequested = true;
+        if (s._queue.length === 0) { s._close(); }
+    };
+    ReadableStreamDefaultController.prototype.error = function (e) {
+        this._stream._error(e);
+    };
+
+    function ReadableStreamDefaultReader(stream) {
+        if (!(stream instanceof ReadableStream)) {
+            throw new TypeError('ReadableStreamDefaultReader: not a ReadableStream');
+        }
+        if (stream._reader) {
+            throw new TypeError('ReadableStream is locked to a reader');
+        }
+        var reader = this;
+        this._stream = stream;
+        this._reads = [];
+        this.closed = new G.Promise(function (resolve, reject) {
+            reader._resolveClosed = resolve;
+            reader._rejectClosed = reject;
+        });
+        this.closed['catch'](function () {});
+        stream._reader = this;
+        if (stream._state === 'closed') { reader._resolveClosed(undefined); }
+        if (stream._state === 'errored') { reader._rejectClosed(stream._storedError); }
+    }
+    ReadableStreamDefaultReader.prototype.read = function () {
+        var s = this._stream;
+        if (!s) {
+            return G.Promise.reject(new TypeError('ReadableStreamDefaultReader: the reader was released'));
+        }
+        if (s._queue.length > 0) {
+            var chunk = s._queue.shift();
+            s._queueSize -= s._sizeOf(chunk);
+            if (s._closeRequested && s._queue.length === 0) {
+                s._close();
+            } else {
+                s._callPull();
+            }
+            return G.Promise.resolve({ value: chunk, done: false });
+        }
+        if (s._state === 'closed') {
+            return G.Promise.resolve({ value: undefined, done: true });
+        }
+        if (s._state === 'errored') {
+            return G.Promise.reject(s._storedError);
+        }
+        var reads = this._reads;
+        var p = new G.Promise(function (resolve, reject) {
+            reads.push({ resolve: resolve, reject: reject });
+        });
+        s._callPull();
+        return p;
+    };
+    ReadableStreamDefaultReader.prototype.cancel = function (reason) {
+        if (!this._stream) {
+            return G.Promise.reject(new TypeError('ReadableStreamDefaultReader: the reader was released'));
+        }
+        return this._stream._cancel(reason);
+    };
+    ReadableStreamDefaultReader.prototype.releaseLock = function () {
+        var s = this._stream;
+        if (!s) { return; }
+        var e = new TypeError('ReadableStreamDefaultReader: the reader was released');
+        var reads = this._reads;
+        this._reads = [];
+        for (var i = 0; i < reads.length; i++) { reads[i].reject(e); }
+        if (s._state === 'readable') { this._rejectClosed(e); }
+        s._reader = null;
+        this._stream = null;
+    };
+
+    function ReadableStream(source, strategy) {
+        if (!(this instanceof ReadableStream)) {
+            throw new TypeError('ReadableStream must be called with new');
+        }
+        source = source === undefined || source === null ? {} : source;
+        strategy = strategy || {};
+        var bytes = source.type === 'bytes';
+        if (source.type !== undefined && !bytes) {
+            throw new RangeError('ReadableStream: unsupported source type ' + String(source.type));
+        }
+        var hwm = strategy.highWaterMark === undefined ? (bytes ? 0 : 1)
+                                                       : Number(strategy.highWaterMark);
+        if (hwm !== hwm || hwm < 0) {
+            throw new RangeError('ReadableStream: invalid highWaterMark');
+        }
+        var size = strategy.size;
+        this._sizeOf = bytes ? function (c) { return c && c.byteLength ? c.byteLength : 0; } :
+            typeof size === 'function' ? function (c) { return Number(size(c)) || 0; } :
+            function () { return 1; };
+        this._state = 'readable';
+        this._queue = [];
+        this._queueSize = 0;
+        this._hwm = hwm;
+        this._reader = null;
+        this._storedError = undefined;
+        this._closeRequested = false;
+        this._started = false;
+        this._pulling = false;
+        this._pullAgain = false;
+        this._source = source;
+        this._controller = new ReadableStreamDefaultController(this);
+        var stream = this;
+        var started = typeof source.start === 'function'
+            ? source.start.call(source, this._controller) : undefined;
+        G.Promise.resolve(started).then(function () {
+            stream._started = true;
+            stream._callPull();
+        }, function (e) {
+            stream._error(e);
+        });
+    }
+    Object.defineProperty(ReadableStream.prototype, 'locked', {
+        configurable: true,
+        get: function () { return this._reader !== null; }
+    });
+    ReadableStream.prototype.getReader = function (opts) {
+        if (opts && opts.mode !== undefined) {
+            throw new TypeError('ReadableStream: only default readers are supported');
+        }
+        return new ReadableStreamDefaultReader(this);
+    };
+    ReadableStream.prototype.cancel = function (reason) {
+        if (this._reader) {
+            return G.Promise.reject(new TypeError('ReadableStream is locked to a reader'));
+        }
+        return this._cancel(reason);
+    };
+    ReadableStream.prototype._shouldPull = function () {
+        if (!this._started || this._state !== 'readable' || this._closeRequested) {
+            return false;
+        }
+        if (this._reader && this._reader._reads.length > 0) { return true; }
+        return this._hwm - this._queueSize > 0;
+    };
+    ReadableStream.prototype._callPull = function () {
+        if (!this._shouldPull()) { return; }
+        if (this._pulling) {
+            this._pullAgain = true;
+            return;
+        }
+        if (typeof this._source.pull !== 'function') { return; }
+        this._pulling = true;
+        var stream = this, pulled;
+        try {
+            pulled = G.Promise.resolve(this._source.pull.call(this._source, this._controller));
+        } catch (e) {
+            pulled = G.Promise.reject(e);
+        }
+        pulled.then(function () {
+            stream._pulling = false;
+            if (stream._pullAgain) {
+                stream._pullAgain = false;
+                stream._callPull();
+            }
+        }, function (e) {
+            stream._error(e);
+        });
+    };
+    ReadableStream.prototype._close = function () {
+        if (this._state !== 'readable') { return; }
+        this._state = 'closed';
+        var reader = this._reader;
+        if (reader) {
+            var reads = reader._reads;
+            reader._reads = [];
+            for (var i = 0; i < reads.length; i++) {
+                reads[i].resolve({ value: undefined, done: true });
+            }
+            reader._resolveClosed(undefined);
+        }
+    };
+    ReadableStream.prototype._error = function (e) {
+        if (this._state !== 'readable') { return; }
+        this._state = 'errored';
+        this._storedError = e;
+        this._queue = [];
+        this._queueSize = 0;
+        var reader = this._reader;
+        if (reader) {
+            var reads = reader._reads;
+            reader._reads = [];
+            for (var i = 0; i < reads.length; i++) { reads[i].reject(e); }
+            reader._rejectClosed(e);
+        }
+    };
+    ReadableStream.prototype._cancel = function (reason) {
+        if (this._state === 'closed') { return G.Promise.resolve(undefined); }
+        if (this._state === 'errored') { return G.Promise.reject(this._storedError); }
+        this._queue = [];
+        this._queueSize = 0;
+        this._close();
+        var source = this._source, out;
+        try {
+            out = G.Promise.resolve(typeof source.cancel === 'function'
+                                    ? source.cancel.call(source, reason) : undefined);
+        } catch (e) {
+            return G.Promise.reject(e);
+        }
+        return out.then(function () { return undefined; });
+    };
+    return {
+        ReadableStream: ReadableStream,
+        ReadableStreamDefaultReader: ReadableStreamDefaultReader,
+        ReadableStreamDefaultController: ReadableStreamDefaultController
+    };
+}
+
+/* TextEncoder.encodeInto (React's Fizz writes into fixed-size views with it)
+ * on top of Duktape's own TextEncoder. */
+function encodeInto(source, dest) {
+    var s = String(source);
+    var bytes = this.encode(s);
+    if (bytes.length <= dest.length) {
+        dest.set(bytes);
+        return { read: s.length, written: bytes.length };
+    }
+    /* Only the longest prefix of whole characters that fits. */
+    var read = 0, written = 0;
+    while (read < s.length) {
+        var c = s.charCodeAt(read), units = 1, n;
+        if (c < 0x80) {
+            n = 1;
+        } else if (c < 0x800) {
+            n = 2;
+        } else if (c >= 0xd800 && c <= 0xdbff && read + 1 < s.length &&
+                   (s.charCodeAt(read + 1) & 0xfc00) === 0xdc00) {
+            n = 4;
+            units = 2;
+        } else {
+            n = 3;
+        }
+        if (written + n > dest.length) { break; }
+        written += n;
+        read += units;
+    }
+    dest.set(bytes.subarray(0, written));
+    return { read: read, written: written };
+}
+
+/* --- streamed results --------------------------------------------------------
+ * render() may give a stream (SPEC 3): a ReadableStream of strings or
+ * Uint8Arrays, what React's renderToPipeableStream returns ({ pipe, abort }),
+ * or an object holding one as html (or as stream, as the standard streaming
+ * templates' entries return { stream }).  The runtime reads it into a queue
+ * the engine empties after every step (take), so each chunk goes out as
+ * soon as the render produced it. */
+
+var HEAD_MARKER = '<!--app-head-->';
+
+function isStream(v) {
+    return isObjectLike(v) && (typeof v.getReader === 'function' ||
+                               (typeof v.pipe === 'function' && typeof v.abort === 'function'));
+}
+
+/* The stream a render value holds, or null. */
+function streamOf(v) {
+    if (!isObjectLike(v)) { return null; }
+    if (isStream(v)) { return v; }
+    if (typeof v.html === 'string') { return null; }
+    if (isStream(v.html)) { return v.html; }
+    if ((v.html === undefined || v.html === null) && isStream(v.stream)) { return v.stream; }
+    return null;
+}
+
+function finishRender(r, ok, value) {
+    if (r.done) { return; }
+    r.done = true;
+    r.ok = ok;
+    r.value = value;
+}
+
+function pushChunk(r, chunk) {
+    if (r.done || chunk === undefined || chunk === null) { return; }
+    if (typeof chunk === 'string' && chunk.length === 0) { return; }
+    r.out.push(chunk);
+}
+
+/* The Node Writable surface react-dom/server's pipe() uses: write (with
+ * backpressure never asserted: the engine empties the queue every step),
+ * end, destroy, and the events it listens to ('drain', 'error', 'close'). */
+function SinkWritable(r) {
+    this._r = r;
+    this._events = {};
+    this.writable = true;
+    this.writableEnded = false;
+    this.writableFinished = false;
+    this.writableNeedDrain = false;
+    this.writableObjectMode = false;
+    this.writableHighWaterMark = 16384;
+    this.writableLength = 0;
+    this.destroyed = false;
+}
+SinkWritable.prototype.on = function (name, fn) {
+    (this._events[name] || (this._events[name] = [])).push(fn);
+    return this;
+};
+SinkWritable.prototype.addListener = SinkWritable.prototype.on;
+SinkWritable.prototype.prependListener = function (name, fn) {
+    (this._events[name] || (this._events[name] = [])).unshift(fn);
+    return this;
+};
+SinkWritable.prototype.once = function (name, fn) {
+    var self = this;
+    function once() {
+        self.removeListener(name, once);
+        return fn.apply(self, arguments);
+    }
+    once.listener = fn;
+    return this.on(name, once);
+};
+SinkWritable.prototype.removeListener = function (name, fn) {
+    var list = this._events[name];
+    for (var i = 0; list && i < list.length; i++) {
+        if (list[i] === fn || list[i].listener === fn) {
+            list.splice(i, 1);
+            break;
+        }
+    }
+    return this;
+};
+SinkWritable.prototype.off = SinkWritable.prototype.removeListener;
+SinkWritable.prototype.removeAllListeners = function (name) {
+    if (name === undefined) { this._events = {}; } else { delete this._events[name]; }
+    return this;
+};
+SinkWritable.prototype.listeners = function (name) {
+    return (this._events[name] || []).slice();
+};
+SinkWritable.prototype.listenerCount = function (name) {
+    return (this._events[name] || []).length;
+};
+SinkWritable.prototype.setMaxListeners = function () { return this; };
+SinkWritable.prototype.emit = function (name) {
+    var list = (this._events[name] || []).slice(), args = slice(arguments, 1);
+    for (var i = 0; i < list.length; i++) { list[i].apply(this, args); }
+    return list.length > 0;
+};
+SinkWritable.prototype.cork = function () {};
+SinkWritable.prototype.uncork = function () {};
+SinkWritable.prototype.setDefaultEncoding = function () { return this; };
+SinkWritable.prototype.write = function (chunk, encoding, cb) {
+    if (typeof encoding === 'function') { cb = encoding; }
+    if (this.writableEnded || this.destroyed) {
+        var e = new Error('write after end');
+        e.code = 'ERR_STREAM_WRITE_AFTER_END';
+        if (typeof cb === 'function') { process.nextTick(cb, e); }
+        return false;
+    }
+    pushChunk(this._r, chunk);
+    if (typeof cb === 'function') { process.nextTick(cb, null); }
+    return true;
+};
+SinkWritable.prototype.end = function (chunk, encoding, cb) {
+    var self = this;
+    if (typeof chunk === 'function') { cb = chunk; chunk = null; }
+    else if (typeof encoding === 'function') { cb = encoding; }
+    if (this.writableEnded) { return this; }
+    if (chunk !== null && chunk !== undefined) { this.write(chunk); }
+    this.writableEnded = true;
+    this.writable = false;
+    finishRender(this._r, true, this._r.meta);
+    process.nextTick(function () {
+        self.writableFinished = true;
+        self.emit('finish');
+        if (typeof cb === 'function') { cb(); }
+        self.emit('close');
+    });
+    return this;
+};
+SinkWritable.prototype.destroy = function (err) {
+    var self = this;
+    if (this.destroyed) { return this; }
+    this.destroyed = true;
+    this.writable = false;
+    if (!this.writableEnded) {
+        finishRender(this._r, false, err !== undefined && err !== null ? err :
+                     new Error('the render stream was destroyed before it ended'));
+    }
+    process.nextTick(function () {
+        if (err !== undefined && err !== null) { self.emit('error', err); }
+        self.emit('close');
+    });
+    return this;
+};
+
+/* Reads the stream src (held by the render's value) into r.out. */
+function followStream(r, value, src) {
+    r.meta = value;
+    r.out = [];
+    r.outHead = 0;
+    if (typeof src.getReader === 'function') {
+        var reader;
+        try {
+            reader = src.getReader();
+        } catch (e) {
+            finishRender(r, false, e);
+            return;
+        }
+        r.cancelStream = function (reason) {
+            reader.cancel(reason)['catch'](function () {});
+        };
+        var pump = function () {
+            reader.read().then(function (res) {
+                if (r.done) { return; }
+                if (res.done) {
+                    finishRender(r, true, value);
+                    return;
+                }
+                pushChunk(r, res.value);
+                pump();
+            }, function (e) {
+                finishRender(r, false, e);
+            });
+        };
+        pump();
+        return;
+    }
+    r.cancelStream = function (reason) {
+        src.abort(reason);
+    };
+    try {
+        src.pipe(new SinkWritable(r));
+    } catch (e) {
+        finishRender(r, false, e);
+    }
+}
+
+/* A settled render value: a stream is followed, anything else ends it. */
+function settleValue(r, v) {
+    var src = streamOf(v);
+    if (src) {
+        followStream(r, v, src);
+    } else {
+        finishRender(r, true, v);
+    }
+}
 
 /* --- fetch, Headers, Request, Response ------------------------------------- */
 
@@ -947,6 +1427,18 @@ define('fetch', fetch);
 define('Headers', Headers);
 define('Request', Request);
 define('Response', Response);
+if (typeof G.ReadableStream !== 'function') {
+    (function (rs) {
+        define('ReadableStream', rs.ReadableStream);
+        define('ReadableStreamDefaultReader', rs.ReadableStreamDefaultReader);
+        define('ReadableStreamDefaultController', rs.ReadableStreamDefaultController);
+    })(makeReadableStream());
+}
+if (typeof G.TextEncoder === 'function' && typeof G.TextEncoder.prototype.encodeInto !== 'function') {
+    Object.defineProperty(G.TextEncoder.prototype, 'encodeInto', {
+        value: encodeInto, writable: true, configurable: true, enumerable: false
+    });
+}
 
 /* --- what the engine drives ------------------------------------------------- */
 
@@ -963,14 +1455,14 @@ function trackResult(r, value) {
         }
         if (typeof then === 'function') {
             G.Promise.resolve(value).then(function (v) {
-                r.done = true; r.ok = true; r.value = v;
+                settleValue(r, v);
             }, function (e) {
                 r.done = true; r.ok = false; r.value = e;
             });
             return;
         }
     }
-    r.done = true; r.ok = true; r.value = value;
+    settleValue(r, value);
 }
 
 function str(v) {
@@ -1024,6 +1516,19 @@ function describeResult(v) {
     return d;
 }
 
+/* A stream result: its fields but html (which goes out as chunks).  The
+ * standard streaming servers split the template at the html outlet only,
+ * so without a head the head placeholder stays in the page as it is. */
+function describeStream(v) {
+    var d = isStream(v) ? { kind: 'object', headers: [] } : describeResult(v);
+    d.html = undefined;
+    if (isStream(v) || v.head === undefined || v.head === null) {
+        d.head = HEAD_MARKER;
+    }
+    d.stream = true;
+    return d;
+}
+
 function describeError(e) {
     var d = { kind: 'error' };
     if (isObjectLike(e)) {
@@ -1060,13 +1565,15 @@ return {
         }
     },
     /* One turn of the loop: due timers, then microtasks.  Returns -2 when
-     * the render has settled, -3 on an uncaught error, otherwise the ms
+     * the render has settled, -3 on an uncaught error, -4 when a stream
+     * result has chunks for take(), otherwise the ms
      * until the next timer (-1: none, so nothing can ever settle it). */
     step: function () {
         drainJobs();
         runDueTimers();
         drainJobs();
         if (hasUncaught) { return -3; }
+        if (current.out && current.outHead < current.out.length) { return -4; }
         if (current.done) { return -2; }
         var t = earliestTimer();
         if (t === null) { return -1; }
@@ -1077,12 +1584,39 @@ return {
      * went away) or 'TimeoutError' (the deadline passed). */
     abort: function (name, message) {
         if (current) {
-            current.ctrl.abort(domError(name, message));
+            var reason = domError(name, message);
+            current.ctrl.abort(reason);
+            if (current.cancelStream && !current.done) {
+                try {
+                    current.cancelStream(reason);
+                } catch (e) {
+                    /* the render is being given up anyway */
+                }
+            }
         }
+    },
+    /* The next chunk of a stream result (a string or a Uint8Array), or
+     * undefined when none is queued. */
+    take: function () {
+        var r = current;
+        if (!r || !r.out) { return undefined; }
+        if (r.outHead >= r.out.length) {
+            r.out.length = 0;
+            r.outHead = 0;
+            return undefined;
+        }
+        var chunk = r.out[r.outHead];
+        r.out[r.outHead] = undefined;
+        r.outHead++;
+        return chunk;
     },
     /* The settled render as plain fields the engine can read. */
     describe: function () {
         if (hasUncaught) { return describeError(uncaught); }
+        if (current.out) {
+            return current.done && !current.ok ? describeError(current.value)
+                                                : describeStream(current.meta);
+        }
         return current.ok ? describeResult(current.value) : describeError(current.value);
     },
     /* Timers and jobs still queued once the render settled. */

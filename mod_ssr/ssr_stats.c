@@ -20,6 +20,7 @@ static volatile apr_uint32_t *ssr_counters;
 static const char *const ssr_stat_names[SSR_STAT_COUNT] = {
     "SSRRenders", "SSRFailures", "SSRTimeouts", "SSRMemoryLimited",
     "SSRAborted", "SSRNotStarted", "SSRFallbacks", "SSRShed",
+    "SSRStreamed", "SSRStreamErrors",
     "SSRHeapSlots", "SSRHeaps", "SSRHeapsBusy", "SSRHeapWaits"
 };
 

@@ -21,6 +21,8 @@ typedef enum {
     SSR_STAT_NOT_STARTED,     /* client gone before the render started */
     SSR_STAT_FALLBACKS,       /* SSRFallback csr pages sent */
     SSR_STAT_SHED,            /* answered 503: no heap free in time */
+    SSR_STAT_STREAMED,        /* pages sent as a stream (ssr_stream.h) */
+    SSR_STAT_STREAM_ERRORS,   /* ... that failed after the first byte */
     /* Gauges (now, not since start), summed over processes and apps: */
     SSR_STAT_HEAP_SLOTS,      /* heaps the pools may hold (SSRHeaps) */
     SSR_STAT_HEAPS,           /* heaps that exist (pools and requests) */

@@ -206,6 +206,90 @@ START_TEST(object_result_fields)
 }
 END_TEST
 
+/* A stream result, over two turns of the event loop. */
+static const char stream_bundle[] =
+    "module.exports.render = function (url) {"
+    "  var enc = new TextEncoder();"
+    "  var s = new ReadableStream({ start: function (c) {"
+    "    c.enqueue('<p>shell</p>');"
+    "    c.enqueue(enc.encode('caf\\u00e9'));"
+    "    setTimeout(function () { c.enqueue('<p>rest</p>'); c.close(); }, 5);"
+    "  } });"
+    "  return url === 'obj' ? { html: s, head: '<title>t</title>', status: 201 } : s;"
+    "};";
+
+typedef struct {
+    int begun;
+    int batches;
+    int begin_status;
+    const char *begin_head;
+    char out[256];
+} sink_t;
+
+static apr_status_t sink_begin(void *baton, const ssr_render_result_t *res)
+{
+    sink_t *k = baton;
+
+    k->begun++;
+    k->begin_status = res->has_status ? (int) res->http_status : 0;
+    k->begin_head = res->head ? apr_pstrdup(pool, res->head) : NULL;
+    return APR_SUCCESS;
+}
+
+static apr_status_t sink_chunk(void *baton, const char *data, apr_size_t len)
+{
+    sink_t *k = baton;
+
+    if (data == NULL) {
+        k->batches++;
+    }
+    else {
+        strncat(k->out, data, len);
+    }
+    return APR_SUCCESS;
+}
+
+START_TEST(stream_result_is_collected_without_a_sink)
+{
+    ssr_render_result_t res;
+    ssr_heap_t *h = heap_for(stream_bundle, 0);
+
+    ck_assert_int_eq(render(h, "", ONE_SEC, &res), SSR_RENDER_OK);
+    ck_assert_int_eq(res.is_stream, 1);
+    ck_assert_int_eq(res.streamed, 0);
+    ck_assert_str_eq(res.html, "<p>shell</p>caf\xc3\xa9<p>rest</p>");
+    /* no head given: the placeholder stays, as the streaming servers do */
+    ck_assert_str_eq(res.head, "<!--app-head-->");
+    ck_assert(ssr_heap_reusable(h));
+    ssr_heap_destroy(h);
+}
+END_TEST
+
+START_TEST(stream_result_goes_to_the_sink_as_it_comes)
+{
+    ssr_render_result_t res;
+    ssr_render_req_t req;
+    sink_t k;
+    ssr_heap_t *h = heap_for(stream_bundle, 0);
+
+    memset(&k, 0, sizeof(k));
+    request(&req, "obj", ONE_SEC);
+    req.stream_begin = sink_begin;
+    req.stream_chunk = sink_chunk;
+    req.stream_baton = &k;
+    ssr_heap_render(h, pool, &req, &res);
+    ck_assert_int_eq(res.status, SSR_RENDER_OK);
+    ck_assert_int_eq(res.streamed, 1);
+    ck_assert_int_eq(k.begun, 1);
+    ck_assert_int_eq(k.begin_status, 201);
+    ck_assert_str_eq(k.begin_head, "<title>t</title>");
+    ck_assert_str_eq(k.out, "<p>shell</p>caf\xc3\xa9<p>rest</p>");
+    ck_assert_int_eq(k.batches, 2);     /* the shell, then the rest */
+    ck_assert(res.html == NULL);
+    ssr_heap_destroy(h);
+}
+END_TEST
+
 START_TEST(promise_and_timers_are_driven)
 {
     ssr_render_result_t res;
@@ -788,6 +872,8 @@ Suite *engine_suite(void)
     tcase_add_test(tc, deep_native_recursion_throws_on_a_small_stack);
     tcase_add_test(tc, console_output_is_capped_per_render);
     tcase_add_test(tc, result_copies_count_against_the_memory_limit);
+    tcase_add_test(tc, stream_result_is_collected_without_a_sink);
+    tcase_add_test(tc, stream_result_goes_to_the_sink_as_it_comes);
     suite_add_tcase(s, tc);
     return s;
 }

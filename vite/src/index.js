@@ -38,6 +38,7 @@ import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { builtinModules, createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { pipeableServerImports, workingBuiltinExport, workingBuiltinNames } from './node-streams.js';
 import babel from '@babel/core';
 import presetEnv from '@babel/preset-env';
 import * as acorn from 'acorn';
@@ -175,8 +176,8 @@ function builtinStub(name) {
   const reserved = new Set(['default', 'constants']);
   const lines = [`/* ${PLUGIN}: node:${name} is not available in mod_ssr's engine */`,
     'var stub = {};', 'export default stub;'];
-  for (const n of names) {
-    if (ident.test(n) && !reserved.has(n)) lines.push(`export var ${n};`);
+  for (const n of new Set([...names, ...workingBuiltinNames(name)])) {
+    if (ident.test(n) && !reserved.has(n)) lines.push(workingBuiltinExport(name, n) || `export var ${n};`);
   }
   if (names.includes('constants')) lines.push('export var constants = {};');
   return lines.join('\n') + '\n';
@@ -1213,7 +1214,24 @@ export default function modSsr(options = {}) {
     },
   };
 
-  return [configPlugin, nativeEscapePlugin, serverPlugin];
+  /* renderToPipeableStream from react-dom's Node build (node-streams.js). */
+  const pipeablePlugin = {
+    name: `${PLUGIN}:pipeable-stream`,
+    applyToEnvironment(environment) {
+      return environment.name === 'ssr' && environment.config.command === 'build';
+    },
+    transform: {
+      order: 'pre',
+      handler(code, id) {
+        const file = cleanId(id);
+        if (file.startsWith('\0') || !JS_LIKE.test(file) || /[\\/]node_modules[\\/]/.test(file)) return null;
+        const out = pipeableServerImports(code);
+        return out ? { code: out, map: null } : null;
+      },
+    },
+  };
+
+  return [configPlugin, nativeEscapePlugin, pipeablePlugin, serverPlugin];
 }
 
 export { modSsr };
