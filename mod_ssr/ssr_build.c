@@ -50,9 +50,13 @@ struct ssr_app_t {
     apr_uint32_t serial;
     ssr_ratelimit_t failure_log;   /* under lock */
     char failed_why[2048];         /* why the failed build did not load */
+    const char *reported;          /* the last failed build this process
+                                    * claimed the report of (a file) */
 };
 
 static apr_pool_t *ssr_apps_pool;
+/* Set while the parent loads the builds at startup (single-threaded). */
+static int ssr_preloading;
 static apr_hash_t *ssr_apps;
 static apr_thread_mutex_t *ssr_apps_lock;
 
@@ -268,7 +272,9 @@ apr_status_t ssr_build_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
                      "cannot set up the app registry");
         return rv;
     }
+    ssr_preloading = 1;
     ssr_sections_each(ptemp, main_server, ssr_preload_app, NULL);
+    ssr_preloading = 0;
     return APR_SUCCESS;
 }
 
@@ -296,6 +302,254 @@ int ssr_app_may_log_failure(ssr_app_t *app, int *held_back)
                              SSR_LOG_WINDOW, held_back);
     apr_thread_mutex_unlock(app->lock);
     return ok;
+}
+
+/* --- error text ------------------------------------------------------------ */
+
+/* A byte sequence httpd's error log would escape (it escapes all that is
+ * not printable ASCII), of the few code frames and stack printers use,
+ * and what reads the same in ASCII. */
+static const struct {
+    const char *utf8;
+    char ascii;
+} ssr_log_ascii[] = {
+    { "\xE2\x94\x82", '|' },     /* box drawings light vertical */
+    { "\xE2\x94\x83", '|' },     /* heavy vertical */
+    { "\xE2\x94\x80", '-' },     /* light horizontal */
+    { "\xE2\x94\x81", '-' },     /* heavy horizontal */
+    { "\xE2\x94\xAC", '+' },     /* down and horizontal */
+    { "\xE2\x94\xB4", '+' },     /* up and horizontal */
+    { "\xE2\x94\xBC", '+' },     /* vertical and horizontal */
+    { "\xE2\x94\x9C", '|' },     /* vertical and right */
+    { "\xE2\x94\xA4", '|' },     /* vertical and left */
+    { "\xE2\x95\xAD", '+' },     /* arc down and right */
+    { "\xE2\x95\xAE", '+' },     /* arc down and left */
+    { "\xE2\x95\xAF", '+' },     /* arc up and left */
+    { "\xE2\x95\xB0", '+' },     /* arc up and right */
+    { "\xE2\x80\xBA", '>' },     /* single right-pointing angle quote */
+    { "\xE2\x9D\xAF", '>' },     /* heavy right-pointing angle */
+    { "\xE2\x86\x92", '>' },     /* rightwards arrow */
+    { "\xC2\xB7", '.' },          /* middle dot */
+};
+
+/* One line of text made fit for a log entry: control characters and
+ * colours dropped (tabs become spaces), code-frame characters in ASCII,
+ * cut at the end of buf.  Returns its length. */
+static apr_size_t ssr_log_clean(const char *line, apr_size_t len, char *buf,
+                                apr_size_t size)
+{
+    apr_size_t i = 0, o = 0, k;
+
+    while (i < len && o + 4 < size) {
+        unsigned char c = (unsigned char) line[i];
+
+        if (c >= 0x80) {
+            for (k = 0; k < sizeof(ssr_log_ascii) / sizeof(ssr_log_ascii[0]);
+                 k++) {
+                apr_size_t n = strlen(ssr_log_ascii[k].utf8);
+
+                if (len - i >= n && memcmp(line + i, ssr_log_ascii[k].utf8,
+                                           n) == 0) {
+                    break;
+                }
+            }
+            if (k < sizeof(ssr_log_ascii) / sizeof(ssr_log_ascii[0])) {
+                buf[o++] = ssr_log_ascii[k].ascii;
+                i += strlen(ssr_log_ascii[k].utf8);
+                continue;
+            }
+            buf[o++] = (char) c;
+        }
+        else if (c == '\t') {
+            buf[o++] = ' ';
+        }
+        else if (c == 0x1B && i + 1 < len && line[i + 1] == '[') {
+            /* a colour (ANSI CSI sequence) of a bundler's message */
+            i += 2;
+            while (i < len && !((unsigned char) line[i] >= 0x40 &&
+                                (unsigned char) line[i] <= 0x7E)) {
+                i++;
+            }
+        }
+        else if (c >= 0x20 && c != 0x7F) {
+            buf[o++] = (char) c;
+        }
+        i++;
+    }
+    if (i < len) {
+        /* cut: not in the middle of a character */
+        while (o > 0 && ((unsigned char) buf[o - 1] & 0xC0) == 0x80) {
+            o--;
+        }
+        if (o > 0 && (unsigned char) buf[o - 1] >= 0xC0) {
+            o--;
+        }
+        memcpy(buf + o, "...", 3);
+        o += 3;
+    }
+    while (o > 0 && buf[o - 1] == ' ') {
+        o--;
+    }
+    buf[o] = '\0';
+    return o;
+}
+
+void ssr_log_lines(const server_rec *s, const request_rec *r, int level,
+                   const char *tag, const char *marker, const char *head,
+                   const char *text)
+{
+    char buf[2048];
+    const char *line = text ? text : "";
+    int n = 0, more = 0;
+
+    for (;;) {
+        apr_size_t len = strcspn(line, "\n");
+
+        if (ssr_log_clean(line, len, buf, sizeof(buf)) > 0 || n == 0) {
+            if (n == SSR_LOG_LINES) {
+                more++;
+            }
+            else if (n == 0 && r) {
+                ap_log_rerror(APLOG_MARK, level, 0, r, "%s%s [%s]: %s", tag,
+                              head, marker, buf);
+            }
+            else if (n == 0) {
+                ap_log_error(APLOG_MARK, level, 0, s, "%s%s [%s]: %s", tag,
+                             head, marker, buf);
+            }
+            else if (r) {
+                ap_log_rerror(APLOG_MARK, level, 0, r, "%s[%s] %s", tag,
+                              marker, buf);
+            }
+            else {
+                ap_log_error(APLOG_MARK, level, 0, s, "%s[%s] %s", tag,
+                             marker, buf);
+            }
+            if (n < SSR_LOG_LINES) {
+                n++;
+            }
+        }
+        if (line[len] == '\0') {
+            break;
+        }
+        line += len + 1;
+    }
+    if (more > 0 && r) {
+        ap_log_rerror(APLOG_MARK, level, 0, r, "%s[%s] (%d more lines)", tag,
+                      marker, more);
+    }
+    else if (more > 0) {
+        ap_log_error(APLOG_MARK, level, 0, s, "%s[%s] (%d more lines)", tag,
+                     marker, more);
+    }
+}
+
+const char *ssr_gen_source_text(apr_pool_t *p, const ssr_gen_t *g,
+                                const char *bundle_path, const char *text)
+{
+    if (g == NULL || g->srcmap == NULL || text == NULL) {
+        return text;
+    }
+    return ssr_srcmap_stack(p, g->srcmap, text, bundle_path, NULL);
+}
+
+/* A map larger than this is not read (see also SSR_SRCMAP_MAX_MAPPINGS). */
+#define SSR_SRCMAP_MAX_FILE (96 * 1024 * 1024)
+
+/* The source map beside the bundle (bundle.map), read into p when it
+ * belongs to the build: a map stamped by the plugin must carry the
+ * bundle's build id; an unstamped one is taken with an unstamped bundle
+ * (a stamped map beside an unstamped bundle is a previous build's).  NULL
+ * (logged at debug or info) when there is none to use. */
+static ssr_srcmap_t *ssr_app_srcmap(ssr_app_t *app, apr_pool_t *p,
+                                    const char *build_id)
+{
+    const char *path = apr_pstrcat(p, app->bundle_path, ".map", NULL);
+    const char *err = NULL;
+    ssr_file_sig_t sig;
+    ssr_srcmap_t *m;
+    char *json;
+    apr_size_t len;
+    apr_status_t rv;
+
+    ssr_file_sig_stat(p, path, &sig);
+    if (!sig.present) {
+        return NULL;
+    }
+    if (sig.size > SSR_SRCMAP_MAX_FILE) {
+        err = "too large";
+    }
+    else if ((rv = ssr_file_read(p, path, &json, &len)) != APR_SUCCESS) {
+        err = apr_psprintf(p, "cannot read it: %pm", &rv);
+    }
+    else if (ssr_srcmap_parse(p, json, len, &m, &err) == APR_SUCCESS) {
+        if ((build_id == NULL && m->build_id == NULL) ||
+            (build_id && m->build_id && strcmp(m->build_id, build_id) == 0)) {
+            ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, app->s, APLOGNO(20110)
+                         "source map %s: %d sources, %" APR_SIZE_T_FMT
+                         " bytes of mappings", path, m->nsources,
+                         m->mappings_len);
+            return m;
+        }
+        err = apr_psprintf(p, "it is of build %s, the bundle of %s",
+                           m->build_id ? m->build_id : "(not stamped)",
+                           build_id ? build_id : "(not stamped)");
+    }
+    ap_log_error(APLOG_MARK, APLOG_INFO, 0, app->s, APLOGNO(20111)
+                 "not using the source map %s: %s (errors show positions "
+                 "in the bundle)", path, err);
+    return NULL;
+}
+
+/* m, copied into the generation's pool. */
+static const ssr_srcmap_t *ssr_srcmap_copy(apr_pool_t *p,
+                                           const ssr_srcmap_t *m)
+{
+    ssr_srcmap_t *c = apr_pmemdup(p, m, sizeof(*m));
+    int i;
+
+    c->mappings = apr_pstrmemdup(p, m->mappings, m->mappings_len);
+    c->sources = apr_palloc(p, sizeof(*c->sources) *
+                               (apr_size_t) (m->nsources ? m->nsources : 1));
+    for (i = 0; i < m->nsources; i++) {
+        c->sources[i] = m->sources[i] ? apr_pstrdup(p, m->sources[i]) : NULL;
+    }
+    c->build_id = m->build_id ? apr_pstrdup(p, m->build_id) : NULL;
+    return c;
+}
+
+/* Once per failed build in all processes: the first process to see it
+ * claims its report with a file made exclusively beside the stored build
+ * (a child that inherited the failure from the parent's preload does not
+ * look again).  1 when this process is to log it.  Without a store the
+ * report cannot be shared: every process logs. */
+static int ssr_app_claim_report(ssr_app_t *app, apr_pool_t *p,
+                                const char *id)
+{
+    const char *path;
+    apr_file_t *f;
+    apr_status_t rv;
+
+    if (app->store_path == NULL) {
+        return 1;
+    }
+    path = apr_psprintf(p, "%s.%s.reported", app->store_path, id);
+    rv = apr_file_open(&f, path, APR_FOPEN_WRITE | APR_FOPEN_CREATE |
+                       APR_FOPEN_EXCL, APR_FPROT_OS_DEFAULT, p);
+    if (APR_STATUS_IS_EEXIST(rv)) {
+        return 0;
+    }
+    if (rv != APR_SUCCESS) {
+        return 1;
+    }
+    apr_file_close(f);
+    ssr_give_to_user(path);
+    /* only the newest claim matters: builds do not come back */
+    if (app->reported && strcmp(app->reported, path) != 0) {
+        apr_file_remove(app->reported, p);
+    }
+    app->reported = apr_pstrdup(ssr_apps_pool, path);
+    return 1;
 }
 
 /* --- generations ---------------------------------------------------------- */
@@ -582,13 +836,42 @@ static int ssr_app_check(ssr_app_t *app, apr_pool_t *p)
         }
     }
     if (g == NULL) {
+        const char *id = snap.id ? snap.id : ssr_build_id(p, &snap.sig);
+        ssr_srcmap_t *m = snap.bundle ? ssr_app_srcmap(app, p, snap.id)
+                                      : NULL;
+
+        if (m) {
+            err = ssr_srcmap_stack(p, m, err, app->bundle_path, NULL);
+        }
         apr_thread_mutex_lock(app->lock);
         ssr_app_failed(app, &snap.sig, err);
         apr_thread_mutex_unlock(app->lock);
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, app->s, APLOGNO(20033)
-                      "cannot load build of %s: %s%s", app->bundle_path, err,
-                      loaded ? " (still serving the previous build)" : "");
+        /* The parent reports at every start; a child only what no other
+         * process reported (each would otherwise log the same error). */
+        if (ssr_app_claim_report(app, p, id) || ssr_preloading) {
+            ssr_log_lines(app->s, NULL, APLOG_ERR, APLOGNO(20033), id,
+                          apr_psprintf(p, "cannot load build of %s%s",
+                                       app->bundle_path, loaded
+                                       ? " (still serving the previous build)"
+                                       : ""), err);
+        }
+        else {
+            ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, app->s, APLOGNO(20112)
+                         "build %s of %s does not load here either "
+                         "(reported by another process)", id,
+                         app->bundle_path);
+        }
         return ssr_app_fallback(app, p);
+    }
+    if (snap.bundle) {
+        ssr_srcmap_t *m = ssr_app_srcmap(app, p, snap.id);
+
+        g->srcmap = m ? ssr_srcmap_copy(g->pool, m) : NULL;
+    }
+    if (app->reported) {
+        /* a good build ends the broken one's report */
+        apr_file_remove(app->reported, p);
+        app->reported = NULL;
     }
     ssr_app_install(app, g, 1);
     ssr_log_loaded(app, g);

@@ -17,6 +17,7 @@
 #include "ssr_engine.h"
 #include "ssr_template.h"
 #include "ssr_reload.h"
+#include "ssr_srcmap.h"
 
 typedef struct ssr_gen_t {
     apr_pool_t *pool;            /* everything below lives here */
@@ -27,6 +28,8 @@ typedef struct ssr_gen_t {
     ssr_build_sig_t sig;
     ssr_bundle_t *bundle;
     ssr_template_t tpl;
+    const ssr_srcmap_t *srcmap;  /* the bundle's source map, NULL when none
+                                  * (or of another build) */
     const char *manifest;        /* NULL when there is none */
     apr_size_t manifest_len;
     apr_interval_time_t load_time;
@@ -75,6 +78,22 @@ typedef struct {
  * takes no reference: the state is copied into p. */
 void ssr_app_poll(ssr_app_t *app, request_rec *r, const ssr_dir_conf *conf,
                   apr_pool_t *p, ssr_app_state_t *st);
+
+/* An error's text (a stack, a compile error) with the bundle positions
+ * the build's source map covers given as the app's sources; text itself
+ * when there is no map (g may be NULL). */
+const char *ssr_gen_source_text(apr_pool_t *p, const ssr_gen_t *g,
+                                const char *bundle_path, const char *text);
+
+/* Logs text (many lines: a stack) as one entry per line, at most
+ * SSR_LOG_LINES: the first "<head>: <line 1>", the others "[<marker>]
+ * <line>", all with the same APLOGNO tag (tag: "AH20053: " and the like)
+ * and marker, so that they read and grep as one report.  Control
+ * characters are dropped, so that httpd does not escape them. */
+#define SSR_LOG_LINES 24
+void ssr_log_lines(const server_rec *s, const request_rec *r, int level,
+                   const char *tag, const char *marker, const char *head,
+                   const char *text);
 
 /* Takes/drops a reference; the last drop of a retired generation frees it. */
 void ssr_gen_ref(ssr_gen_t *g);

@@ -36,6 +36,10 @@
 
 APLOG_USE_MODULE(ssr);
 
+/* SSRQueueLimit auto keeps a quarter of the worker threads out of the
+ * pools in processes with at least this many threads. */
+#define SSR_RESERVE_MIN 8
+
 /* How often a waiting request looks at its client and its deadline. */
 #define SSR_WAIT_SLICE apr_time_from_msec(20)
 
@@ -404,7 +408,7 @@ static void ssr_log_shed(request_rec *r, ssr_heap_pool *pool,
 /* May one more request wait in line?  SSRQueueLimit N: while fewer than N
  * of this process's requests wait (all apps).  auto: while requests in the
  * pools, rendering or waiting, hold fewer than three quarters of the
- * worker threads.  The last quarter then always has threads for static
+ * worker threads (with 8 threads or more).  The last quarter then always has threads for static
  * files, server-status and the 503s themselves; were every thread to wait
  * for a heap, the MPM would stop reading the connections it holds (the
  * event MPM even closes idle keep-alive ones), and requests behind them
@@ -416,8 +420,10 @@ static int ssr_line_open(const ssr_dir_conf *conf)
     if (limit > 0) {
         return apr_atomic_read32(&ssr_in_line) < (apr_uint32_t) limit;
     }
-    /* this request is counted in ssr_in_pools already */
-    return apr_atomic_read32(&ssr_in_pools) <=
+    /* this request is counted in ssr_in_pools already; a process with
+     * fewer than SSR_RESERVE_MIN threads needs each of them for pages */
+    return ssr_threads < SSR_RESERVE_MIN ||
+           apr_atomic_read32(&ssr_in_pools) <=
            (apr_uint32_t) (ssr_threads - ssr_threads / 4);
 }
 

@@ -9,6 +9,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <httpd.h>
 #include <http_core.h>
@@ -505,15 +506,46 @@ static const char *ssr_failure_text(const ssr_render_result_t *res,
     return res->detail ? res->detail : "unknown error";
 }
 
-static void ssr_log_failure(request_rec *r, ssr_app_t *app, const char *why)
+/* A short mark for the lines of one request's report: the request's log
+ * id when httpd made one (an ErrorLogFormat with %L), else a hash of the
+ * request. */
+static const char *ssr_log_marker(request_rec *r)
+{
+    struct {
+        apr_time_t t;
+        long conn;
+        const void *req;
+        pid_t pid;
+    } k;
+
+    if (r->log_id) {
+        return r->log_id;
+    }
+    memset(&k, 0, sizeof(k));
+    k.t = r->request_time;
+    k.conn = r->connection->id;
+    k.req = r;
+    k.pid = getpid();
+    return apr_psprintf(r->pool, "r%08x",
+                        (unsigned) (ssr_fnv1a(SSR_FNV_OFFSET, &k, sizeof(k))
+                                    & 0xFFFFFFFFu));
+}
+
+/* why (a stack, mostly): its bundle positions given in the app's sources
+ * when the build has a source map, one log entry per line. */
+static void ssr_log_failure(request_rec *r, ssr_app_t *app,
+                            const ssr_gen_t *gen, const char *why)
 {
     int held_back = 0;
 
     if (!ssr_app_may_log_failure(app, &held_back)) {
         return;
     }
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(20053)
-                  "render of %s failed: %s", ssr_original_url(r), why);
+    ssr_log_lines(r->server, r, APLOG_ERR, APLOGNO(20053), ssr_log_marker(r),
+                  apr_psprintf(r->pool, "render of %s failed",
+                               ssr_original_url(r)),
+                  ssr_gen_source_text(r->pool, gen, ssr_app_bundle_path(app),
+                                      why));
     if (held_back > 0) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(20057)
                       "%d more render failures of this app were not logged "
@@ -539,14 +571,18 @@ static int ssr_dev_failure(request_rec *r, ssr_app_t *app,
                            const ssr_dir_conf *conf, const ssr_gen_t *gen,
                            int status, const char *why)
 {
-    const char *nl = strchr(why, '\n');
-    const char *message = nl ? apr_pstrmemdup(r->pool, why, (apr_size_t) (nl - why))
-                             : why;
+    const char *bundle = ssr_app_bundle_path(app);
+    const char *file = ssr_failure_file(r->pool, why, bundle);
+    const char *nl;
+    const char *message;
 
+    /* the overlay shows the app's sources, as the error log does */
+    why = ssr_gen_source_text(r->pool, gen, bundle, why);
+    file = ssr_gen_source_text(r->pool, gen, bundle, file);
+    nl = strchr(why, '\n');
+    message = nl ? apr_pstrmemdup(r->pool, why, (apr_size_t) (nl - why)) : why;
     return ssr_dev_error_page(r, conf, gen, status, "The render failed",
-                              message, nl ? nl + 1 : "",
-                              ssr_failure_file(r->pool, why,
-                                               ssr_app_bundle_path(app)));
+                              message, nl ? nl + 1 : "", file);
 }
 
 static int ssr_render_failed(request_rec *r, ssr_app_t *app,
@@ -554,7 +590,7 @@ static int ssr_render_failed(request_rec *r, ssr_app_t *app,
                              const char *why)
 {
     ssr_stats_add(SSR_STAT_FAILURES);
-    ssr_log_failure(r, app, why);
+    ssr_log_failure(r, app, gen, why);
     if (ssr_conf_live_reload(conf)) {
         return ssr_dev_failure(r, app, conf, gen, HTTP_INTERNAL_SERVER_ERROR,
                                why);
@@ -642,7 +678,7 @@ static int ssr_respond(request_rec *r, ssr_app_t *app,
         if (res->status == SSR_RENDER_TIMEOUT) {
             ssr_stats_add(SSR_STAT_TIMEOUTS);
             ssr_stats_add(SSR_STAT_FAILURES);
-            ssr_log_failure(r, app, ssr_failure_text(res, &plan));
+            ssr_log_failure(r, app, gen, ssr_failure_text(res, &plan));
             if (ssr_conf_live_reload(conf)) {
                 return ssr_dev_failure(r, app, conf, gen, plan.status,
                                        ssr_failure_text(res, &plan));
@@ -744,7 +780,7 @@ static int ssr_render(request_rec *r, const ssr_dir_conf *conf,
          * as if the render had taken the time */
         ssr_stats_add(SSR_STAT_TIMEOUTS);
         ssr_stats_add(SSR_STAT_FAILURES);
-        ssr_log_failure(r, app, "evaluating the bundle for a new heap ran "
+        ssr_log_failure(r, app, gen, "evaluating the bundle for a new heap ran "
                         "past the deadline (SSRTimeout)");
         if (ssr_conf_live_reload(conf)) {
             return ssr_dev_failure(r, app, conf, gen, HTTP_GATEWAY_TIME_OUT,

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the npm dependencies of the Vite plugin and the examples, exactly
 # as locked: `npm ci` in vite/, in every examples/*/ that has a
-# package-lock.json, and in tests/examples/ (the browser tests).
+# package-lock.json, in tests/examples/ (the browser tests) and in
+# tests/templates/ (create-vite-extra and its templates' dependencies).
 #
 # A directory is skipped when its install is newer than its lock file
 # (node_modules/.package-lock.json, which npm writes on every install) and,
@@ -22,7 +23,7 @@ dirs=("$root/vite")
 for lock in "$root"/examples/*/package-lock.json; do
     [[ -f $lock ]] && dirs+=("$(dirname "$lock")")
 done
-dirs+=("$root/tests/examples")
+dirs+=("$root/tests/examples" "$root/tests/templates")
 
 for dir in "${dirs[@]}"; do
     rel=${dir#"$root"/}

@@ -25,7 +25,8 @@ make check-asan 2>&1 | tee asan-build/check-asan.log || asan_status=$?
 
 # One closing line over every runner: Check's "Checks: N, Failures: F,
 # Errors: E" and node:test's "# pass N" / "# fail N" (the integration tests
-# once per MPM; the plugin's tests and the browser tests of the examples),
+# once per MPM; the plugin's tests, the browser tests of the examples, and
+# the create-vite-extra templates),
 # for the normal build and the sanitized one (asan-build/obj), and each
 # sanitizer report of check-asan as one failure.
 passed=0
@@ -37,7 +38,7 @@ for log in tests/unit/check_ssr.log asan-build/obj/tests/unit/check_ssr.log; do
     passed=$((passed + ${c:-0} - ${f:-0} - ${e:-0}))
     failed=$((failed + ${f:-0} + ${e:-0}))
 done
-for log in tests/integration/run.sh.log tests/examples/run.sh.log \
+for log in tests/integration/run.sh.log tests/examples/run.sh.log tests/templates/run.sh.log \
            asan-build/obj/tests/integration/run.sh.log; do
     [ -f "$log" ] || continue
     p=$(awk '/^# pass [0-9]+$/ { n += $3 } END { print n + 0 }' "$log")

@@ -18,6 +18,8 @@
 
 #include "ssr_cli.h"
 #include "ssr_parse.h"
+#include "ssr_reload.h"
+#include "ssr_srcmap.h"
 #include "ssr_url.h"
 
 /* Exit statuses, documented in docs/ssr-render.md. */
@@ -57,6 +59,7 @@ typedef struct {
     int json;
     int fail_on_4xx;
     const char *url;
+    const ssr_srcmap_t *srcmap;   /* the bundle's source map, or NULL */
 } render_opts;
 
 static void render_usage(FILE *out, const char *prog)
@@ -170,6 +173,39 @@ static void render_print_timings(apr_interval_time_t *t, int n,
             (unsigned long) (app->heap ? ssr_heap_memory(app->heap) : 0));
 }
 
+/* The source map beside the bundle (bundle.map) when it is of the same
+ * build, as the module takes it: stamped with the bundle's id, or neither
+ * stamped.  NULL otherwise (said, unless --quiet). */
+static const ssr_srcmap_t *render_srcmap(apr_pool_t *p, const ssr_cli_app *app)
+{
+    const char *path = apr_pstrcat(p, app->bundle_path, ".map", NULL);
+    const char *err = NULL, *id;
+    char *src, *json;
+    apr_size_t src_len, len;
+    ssr_srcmap_t *m;
+
+    if (ssr_file_read(p, path, &json, &len) != APR_SUCCESS) {
+        return NULL;    /* none */
+    }
+    if (ssr_file_read(p, app->bundle_path, &src, &src_len) != APR_SUCCESS ||
+        ssr_srcmap_parse(p, json, len, &m, &err) != APR_SUCCESS) {
+        m = NULL;
+    }
+    else {
+        id = ssr_stamp_of_bundle(p, src, src_len);
+        if ((id == NULL) != (m->build_id == NULL) ||
+            (id && strcmp(id, m->build_id) != 0)) {
+            err = "it is of another build";
+            m = NULL;
+        }
+    }
+    if (m == NULL && !app->quiet) {
+        fprintf(stderr, "%s: not using %s: %s\n", app->prog, path,
+                err ? err : "cannot read it");
+    }
+    return m;
+}
+
 /* --- the outcome ------------------------------------------------------------ */
 
 /* Duktape's first refused allocation throws an error the bundle may catch;
@@ -274,7 +310,14 @@ static void render_answer(apr_pool_t *p, const render_opts *o,
                 render_why(p, o, res, plan));
         break;
     default:
-        fprintf(stderr, "render failed: %s\n", render_why(p, o, res, plan));
+        /* a thrown error with its stack, at the app's sources when the
+         * bundle has a map */
+        fprintf(stderr, "render failed: %s\n",
+                res->status == SSR_RENDER_THREW && res->error_stack &&
+                !render_out_of_memory(res)
+                ? ssr_srcmap_stack(p, o->srcmap, res->error_stack,
+                                   o->app.bundle_path, NULL)
+                : render_why(p, o, res, plan));
         break;
     }
 }
@@ -441,7 +484,8 @@ static void render_json(apr_pool_t *p, const render_opts *o,
         fputs(",\"message\":", out);
         render_json_cstr(out, render_why(p, o, res, plan));
         fputs(",\"stack\":", out);
-        render_json_cstr(out, res->error_stack);
+        render_json_cstr(out, ssr_srcmap_stack(p, o->srcmap, res->error_stack,
+                                               o->app.bundle_path, NULL));
         fputc('}', out);
     }
     fputs("}\n", out);
@@ -480,6 +524,7 @@ int main(int argc, const char *const *argv)
         }
         return rc;
     }
+    o.srcmap = render_srcmap(p, &o.app);
     n = o.repeat > 0 ? o.repeat : 1;
     times = apr_pcalloc(p, sizeof(*times) * (apr_size_t) n);
     for (i = 0; i < n; i++) {

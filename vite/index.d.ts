@@ -30,6 +30,10 @@ export interface ModSsrOptions {
    * $MOD_SSR_BUILD_ID, else a new id (time plus randomness).
    */
   buildId?: string;
+  /** Write the server bundle's source map (dist/server/entry-server.js.map),
+   * which mod_ssr uses to report errors at the app's sources. Default: true
+   * (build.sourcemap, for the ssr environment or for all, wins when set). */
+  sourcemap?: boolean | 'hidden';
   /** Time limit of the engine check, in ms. Default: 60000. */
   ssrRenderTimeout?: number;
   /**
@@ -87,6 +91,28 @@ export interface ModSsrOptions {
      */
     trustNative?: boolean;
   };
+  /**
+   * Reuse the server build's per-module transforms (Babel, native escape)
+   * and the finished chunk's ES5 pass across builds: in memory for
+   * `vite build --watch` rebuilds and, by default, on disk under
+   * `node_modules/.vite-plugin-mod-ssr/` for the next build. `'memory'`:
+   * not on disk; `false`: no reuse at all.
+   */
+  cache?: boolean | 'memory';
+  /** The disk cache's directory (relative to the Vite root). */
+  cacheDir?: string;
+  /**
+   * Add Solid's generateHydrationScript() to the head render() returns, in
+   * mod_ssr's engine only, as the standard template's server.js does.
+   * Default: when the app is built with vite-plugin-solid.
+   */
+  solidHydrationScript?: boolean;
+  /**
+   * `vite build --ssr <entry>` right after an app build with the same
+   * entry (the standard template's build:server after build:client)
+   * reuses its server bundle when no source changed. Default: true.
+   */
+  reuseAppBuild?: boolean;
 }
 
 /** vite-plugin-mod-ssr: builds a Vite SSR app for mod_ssr. */

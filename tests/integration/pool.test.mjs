@@ -72,10 +72,10 @@ function dropAfter(h, target, holdMs) {
 // arrival, each sent once the one before it holds the heap or waits for it
 // (a slow server, under a sanitizer say, may take longer than any fixed
 // pause to read a request).  Request i has id i.
-async function fillLine(h, count, renderMs, t0 = Date.now()) {
+async function fillLine(h, count, renderMs, t0 = Date.now(), laterMs = renderMs) {
   const pending = [];
   for (let i = 0; i < count; i++) {
-    pending.push(timed(h, `/slow?ms=${renderMs}&id=${i}`, t0));
+    pending.push(timed(h, `/slow?ms=${i === 0 ? renderMs : laterMs}&id=${i}`, t0));
     const until = Date.now() + 5000;
     for (;;) {
       const s = await stats(h);
@@ -201,10 +201,10 @@ describe(`heap pool: shedding (${MPM})`, { skip: !THREADED && 'one thread per pr
   });
 });
 
-for (const [name, extra, held] of [
-  ['SSRQueueLimit 1: a second waiting request', 'SSRQueueLimit 1', 2],
-  // 4 threads: 3 may be in the pool (1 renders, 2 wait); the 4th is kept free
-  ['SSRQueueLimit auto: a request that would take the last quarter of the threads', '', 3],
+for (const [name, extra, held, limits] of [
+  ['SSRQueueLimit 1: a second waiting request', 'SSRQueueLimit 1', 2, 'single-process'],
+  // 8 threads: 6 may be in the pool (1 renders, 5 wait); 2 are kept free
+  ['SSRQueueLimit auto: a request that would take the last quarter of the threads', '', 6, 8],
 ]) {
   describe(`heap pool: a full line (${MPM})`, { skip: !THREADED && 'one thread per process' }, () => {
     let h;
@@ -214,7 +214,7 @@ for (const [name, extra, held] of [
       h = await startHttpd({
         docroot: app.docroot,
         conf: statusConf(app, `SSRHeaps 1\nSSRQueueTimeout 5s\nSSRTimeout 10s\n${extra}`),
-        limits: 'single-process',
+        limits,
         logLevel: LOG_LEVEL,
       });
     });
@@ -222,7 +222,7 @@ for (const [name, extra, held] of [
 
     it(`${name} is answered 503 at once, not after SSRQueueTimeout, and is logged`, async () => {
       const from = h.logMark();
-      const pending = await fillLine(h, held, 1500);
+      const pending = await fillLine(h, held, 1500, Date.now(), 50);
       const during = await stats(h);
       assert.equal(during.SSRHeapsBusy + during.SSRHeapWaits, held, JSON.stringify(during));
       const shed = await timed(h, '/fast?id=over');

@@ -67,7 +67,7 @@ export NODE APACHE2 APXS_LIBEXECDIR MOD_SSR_SO SSR_RENDER SSR_PRERENDER
 # The test files, in this order (explicit: no glob surprises).
 cd "$here" || fail "cannot cd to $here"
 list=
-for f in render boundary static status base reload deploy directives builds child limits bounds pool collections prerender devmode hygiene cache fetch stream soak; do
+for f in render boundary static status base reload deploy directives builds errors child limits bounds pool collections prerender devmode hygiene cache fetch stream soak; do
   [ -f "$f.test.mjs" ] || fail "missing test file $here/$f.test.mjs"
   list="$list ./$f.test.mjs"
 done

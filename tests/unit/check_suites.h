@@ -17,5 +17,6 @@ Suite *url_suite(void);
 Suite *text_suite(void);
 Suite *natives_suite(void);
 Suite *fetch_suite(void);
+Suite *srcmap_suite(void);
 
 #endif /* CHECK_SUITES_H */

@@ -43,6 +43,13 @@ import babel from '@babel/core';
 import presetEnv from '@babel/preset-env';
 import * as acorn from 'acorn';
 import { transformNativeEscapes } from './native-escape.js';
+import { rootRelativeMap, serverSourcemap, setChunkMap, stampSourceMap } from './sourcemap.js';
+import {
+  appBuildReusable, removeAppBuildRecord, writeAppBuildRecord,
+} from './build-reuse.js';
+import { SOLID_ENTRY_PREFIX, isSolidApp, solidEntryWrapper } from './frameworks.js';
+import { createTransformCache, defaultCacheDir, fingerprint, lowerChunk } from './transform-cache.js';
+import { watchManifestPlugin } from './watch-manifest.js';
 
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -51,6 +58,18 @@ const PLUGIN = 'vite-plugin-mod-ssr';
 const CORE_JS_DIR = path.dirname(require.resolve('core-js/package.json'));
 const CORE_JS_VERSION = require('core-js/package.json').version.split('.').slice(0, 2).join('.');
 const RUNTIME_SHIM = fs.readFileSync(path.join(here, 'runtime-shim.js'), 'utf8');
+/* What the per-module transforms' results depend on besides their options */
+const TOOL_VERSIONS = {
+  plugin: require('../package.json').version,
+  babel: babel.version,
+  presetEnv: require('@babel/preset-env/package.json').version,
+  coreJs: require('core-js/package.json').version,
+  /* the code itself: a package's files all have one mtime once installed */
+  sources: crypto.createHash('sha256')
+    .update(['index.js', 'native-escape.js', 'transform-cache.js']
+      .map((f) => fs.readFileSync(path.join(here, f), 'utf8')).join('\0'))
+    .digest('hex'),
+};
 
 /* What Babel compiles down to. Duktape 2.7 is ES5.1; IE 11 is the browser
  * target whose syntax level is ES5 and whose built-in gaps are the closest
@@ -284,6 +303,23 @@ export function touchBuildMarker(dir) {
   return file;
 }
 
+/* The bundle is CommonJS, but an app's package.json says "type": "module"
+ * (every Vite template does): Node, which runs the same bundle under the
+ * template's own server.js (`npm run preview`), would take it for an ES
+ * module ("exports is not defined in ES module scope").  A package.json
+ * beside it says what it is; mod_ssr does not read it. */
+function writeServerPackageJson(dir) {
+  const file = path.join(dir, 'package.json');
+  const text = '{\n  "type": "commonjs"\n}\n';
+  try {
+    if (fs.readFileSync(file, 'utf8') === text) return;
+  } catch {
+    /* not there yet */
+  }
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(file, text);
+}
+
 /* Build ids.  Every complete build gets one id, stamped into the bundle
  * (its first line), the template (an HTML comment) and the SSR manifest (a
  * key): mod_ssr loads the three together only when their ids agree, so it
@@ -380,6 +416,7 @@ export function stampBuild(files, id = newBuildId()) {
   if (files.manifest) {
     replaceFileAtomically(files.manifest, stampManifest(fs.readFileSync(files.manifest, 'utf8'), id));
   }
+  stampSourceMap(files.bundle, id);
   replaceFileAtomically(files.bundle, stampBundle(fs.readFileSync(files.bundle, 'utf8'), id));
   return id;
 }
@@ -604,6 +641,13 @@ export default function modSsr(options = {}) {
   let logger = null;
   let resolvedBase = '/';
   let entryRel = null;
+  let mode = 'production';
+  let configFile = null;
+  let ssrEntry = null;       /* `vite build --ssr <entry>`: the entry, absolute */
+  let solidApp = false;      /* built with vite-plugin-solid */
+  let serverModuleIds = [];  /* what went into the server bundle */
+  let caches = null;         /* per-module transform results (transform-cache.js) */
+  let lastStats = null;      /* watch mode: the module cache's counts at the last build */
 
   const babelModuleOptions = (filename) => ({
     babelrc: false,
@@ -644,6 +688,14 @@ export default function modSsr(options = {}) {
     }]],
   });
 
+  /* One statement of the finished chunk (lowerChunk): one options object,
+   * so that Babel reuses its loaded plugins from call to call. */
+  let statementOptions = null;
+  const chunkStatementOptions = () => {
+    statementOptions = statementOptions || { ...babelChunkOptions('entry-server.js'), sourceMaps: false };
+    return statementOptions;
+  };
+
   const configPlugin = {
     name: `${PLUGIN}:config`,
     enforce: 'pre',
@@ -671,6 +723,7 @@ export default function modSsr(options = {}) {
         /* watch mode: Vite would empty the directory before each rebuild,
          * leaving mod_ssr a moment without a bundle (and the marker) */
         emptyOutDir: watching ? (userSsrBuild.emptyOutDir ?? false) : true,
+        sourcemap: serverSourcemap(userSsrBuild, userConfig.build, options),
         rollupOptions: { output: ssrOutput },
       };
       /* `vite build --ssr <entry>` (the standard template's build:server)
@@ -678,8 +731,16 @@ export default function modSsr(options = {}) {
       if (entry && !(env.isSsrBuild && typeof userConfig.build?.ssr === 'string')) {
         ssrBuild.rollupOptions.input = { 'entry-server': path.resolve(root, entry) };
       }
+      /* `vite build --outDir dist/client` (the standard template's
+       * build:client): the server bundle goes beside it, as the template's
+       * build:server would put it */
+      const cliOutDir = userConfig.build?.outDir;
+      const besideClient = appMode && typeof cliOutDir === 'string' &&
+        path.basename(cliOutDir) === 'client' && !options.serverOutDir
+        ? path.join(path.dirname(cliOutDir), 'server') : null;
       if (appMode) {
-        ssrBuild.outDir = userSsrBuild.outDir || options.serverOutDir || path.posix.join(outBase, 'server');
+        ssrBuild.outDir = userSsrBuild.outDir || options.serverOutDir || besideClient ||
+          path.posix.join(outBase, 'server');
         /* ssr: true makes the legacy single-environment flags consistent */
         ssrBuild.ssr = true;
       }
@@ -707,7 +768,8 @@ export default function modSsr(options = {}) {
         out.environments = {
           client: {
             build: {
-              outDir: userClientBuild.outDir || options.clientOutDir || path.posix.join(outBase, 'client'),
+              outDir: userClientBuild.outDir || options.clientOutDir || (besideClient ? cliOutDir : null) ||
+                path.posix.join(outBase, 'client'),
               ssrManifest: userClientBuild.ssrManifest ?? userConfig.build?.ssrManifest ?? true,
               /* watch mode: keep the template (and the assets of pages still
                * open on the previous build) while rebuilding */
@@ -741,6 +803,11 @@ export default function modSsr(options = {}) {
       logger = config.logger;
       resolvedBase = config.base;
       root = config.root;
+      mode = config.mode;
+      configFile = config.configFile || null;
+      solidApp = options.solidHydrationScript ?? isSolidApp(config.plugins);
+      ssrEntry = !appMode && typeof config.build.ssr === 'string'
+        ? path.resolve(root, config.build.ssr) : null;
       const envs = config.environments || {};
       if (appMode) {
         clientOutDir = path.resolve(root, envs.client?.build?.outDir || path.join(outBase, 'client'));
@@ -758,6 +825,35 @@ export default function modSsr(options = {}) {
           'set the `entry` option');
       }
     },
+    /* `vite build --ssr <entry>` right after an app build (the standard
+     * template's build:server after build:client) would build the same
+     * server bundle again: skipped when nothing changed (build-reuse.js). */
+    buildApp(builder) {
+      if (appMode || watching || !ssrEntry || options.reuseAppBuild === false) return;
+      const envs = Object.values(builder.environments || {});
+      if (envs.length !== 1 || envs[0].name !== 'ssr' || envs[0].isBuilt) return;
+      const bundleFile = path.join(serverOutDir, 'entry-server.js');
+      const read = (f) => {
+        try {
+          return fs.readFileSync(f, 'utf8');
+        } catch {
+          return '';
+        }
+      };
+      const { template } = clientFiles(clientOutDir);
+      const why = appBuildReusable({
+        dir: serverOutDir, entry: ssrEntry, mode,
+        bundleId: buildIdOf('bundle', read(bundleFile)),
+        templateId: template ? buildIdOf('template', read(template)) : null,
+      });
+      if (why) {
+        (logger || console).info(`[${PLUGIN}] building the server bundle (${why})`);
+        return;
+      }
+      envs[0].isBuilt = true;
+      (logger || console).info(`[${PLUGIN}] ${display(bundleFile)} is up to date: ` +
+        'built by the client build with this entry, and no source has changed since');
+    },
   };
 
   const serverPlugin = {
@@ -768,12 +864,32 @@ export default function modSsr(options = {}) {
     configResolved(config) {
       wantMaps = !!config.build?.sourcemap;
       minified = !!config.environments?.ssr?.build?.minify;
+      if (!caches) {
+        const dir = options.cache === false ? null
+          : options.cacheDir ? path.resolve(config.root, options.cacheDir)
+            : options.cache === 'memory' ? null : defaultCacheDir(config.root);
+        const fp = fingerprint({ TOOL_VERSIONS, targets, exclude, include, wantMaps });
+        caches = options.cache === false ? null : {
+          babel: createTransformCache({ name: 'babel', fingerprint: fp, dir }),
+          escape: createTransformCache({ name: 'escape', fingerprint: fp, dir }),
+          /* the finished chunk, in groups of statements (lowerChunk) */
+          chunk: createTransformCache({ name: 'chunk', fingerprint: fp, dir }),
+        };
+      }
     },
 
     /* The polyfill imports Babel adds name core-js: bundle this package's. */
     resolveId: {
       order: 'pre',
       async handler(source, importer, resolveOptions) {
+        /* a Solid app's server entry: wrapped (frameworks.js) */
+        if (solidApp && !importer && resolveOptions?.isEntry && !source.startsWith(SOLID_ENTRY_PREFIX)) {
+          const entry = await this.resolve(source, importer, { ...resolveOptions, skipSelf: true });
+          if (entry && !entry.external && path.isAbsolute(cleanId(entry.id))) {
+            return SOLID_ENTRY_PREFIX + entry.id;
+          }
+          return entry;
+        }
         const builtin = builtinName(source);
         if (builtin) {
           /* a bare name a dependency imports: an installed package of that
@@ -797,6 +913,9 @@ export default function modSsr(options = {}) {
     },
 
     load(id) {
+      if (id.startsWith(SOLID_ENTRY_PREFIX)) {
+        return { code: solidEntryWrapper(id.slice(SOLID_ENTRY_PREFIX.length)) };
+      }
       if (!id.startsWith(BUILTIN_PREFIX)) return null;
       return { code: builtinStub(id.slice(BUILTIN_PREFIX.length)), moduleSideEffects: false };
     },
@@ -822,9 +941,13 @@ export default function modSsr(options = {}) {
          * pass over the whole chunk makes them ES5) */
         if (file.startsWith('\0') || !JS_LIKE.test(file)) return null;
         if (isInside(file, CORE_JS_DIR)) return null;
+        const compile = async (input) => {
+          const r = await babel.transformAsync(input, babelModuleOptions(file));
+          return r && { code: r.code, map: r.map || null, metadata: { modSsrRegexps: r.metadata?.modSsrRegexps } };
+        };
         let result;
         try {
-          result = await babel.transformAsync(code, babelModuleOptions(file));
+          result = caches ? await caches.babel.get(file, code, compile) : await compile(code);
         } catch (e) {
           this.error(`Babel could not compile ${file} to ES5: ${e.message}`);
         }
@@ -850,6 +973,7 @@ export default function modSsr(options = {}) {
             `(${chunks.map((c) => c.fileName).join(', ')})`);
         }
         const chunk = chunks[0];
+        serverModuleIds = chunk.moduleIds || Object.keys(chunk.modules || {});
         if (outputOptions.format !== 'cjs') {
           this.error(`the server bundle must be CommonJS, not '${outputOptions.format}' ` +
             '(do not set build.rollupOptions.output.format for the ssr environment)');
@@ -858,9 +982,16 @@ export default function modSsr(options = {}) {
           this.error(`the server entry ${chunk.facadeModuleId || chunk.fileName} ` +
             'does not export a `render` function');
         }
-        let result;
+        let result = null;
+        /* statement by statement, reusing the last build's results
+         * (transform-cache.js); not with source maps or a minifier */
+        if (caches && !wantMaps && !minified) {
+          result = await lowerChunk(chunk.code, {
+            acorn, babel, babelOptions: chunkStatementOptions(), cache: caches.chunk,
+          });
+        }
         try {
-          result = await babel.transformAsync(chunk.code, {
+          result = result || await babel.transformAsync(chunk.code, {
             ...babelChunkOptions(chunk.fileName),
             inputSourceMap: wantMaps && chunk.map ? chunk.map : undefined,
           });
@@ -872,14 +1003,29 @@ export default function modSsr(options = {}) {
           this.warn(`the server bundle had dynamic imports of ${[...new Set(dynamicImports)].join(', ')}: ` +
             'mod_ssr has no module loader, they now return a rejected promise');
         }
+        if (watching && caches) {
+          const now = { ...caches.babel.stats };
+          const last = lastStats || { hits: 0, diskHits: 0, misses: 0 };
+          lastStats = now;
+          const reused = now.hits + now.diskHits - last.hits - last.diskHits;
+          (logger || console).info(`[${PLUGIN}] server bundle: ${reused} of ${reused + now.misses - last.misses} ` +
+            'modules reused' + (result.compiled !== undefined
+            ? `, ${result.compiled} of ${result.compiled + result.reused} statement groups compiled to ES5` : ''),
+          { timestamp: true });
+        }
         const withShim = insertShim(result.code, result.map);
-        const problem = es5Check(withShim.code, chunk.fileName);
+        /* lowerChunk's output is ES5 by construction (each compiled group
+         * was parsed as ES5, each group kept as it is passed a whitelist of
+         * ES5 syntax), and the engine check follows: the whole-bundle parse
+         * is for the whole-chunk pass's output */
+        const problem = result.compiled !== undefined ? null : es5Check(withShim.code, chunk.fileName);
         if (problem) this.error(`${problem}`);
         /* the first line is the build stamp's, filled in once the whole
          * build is written */
         chunk.code = bundleStampLine(PENDING_ID) + withShim.code;
         if (wantMaps && withShim.map) {
-          chunk.map = { ...withShim.map, mappings: `;${withShim.map.mappings}` };
+          setChunkMap(bundle, chunk, rootRelativeMap({ ...withShim.map, mappings: `;${withShim.map.mappings}` },
+            outputOptions.dir ? path.resolve(root, outputOptions.dir) : serverOutDir, root, PENDING_ID));
         }
 
         const packageRequires = [];
@@ -897,6 +1043,7 @@ export default function modSsr(options = {}) {
       const chunk = Object.values(bundle).find((f) => f.type === 'chunk');
       const dir = outputOptions.dir ? path.resolve(root, outputOptions.dir) : serverOutDir;
       const bundleFile = path.join(dir, chunk.fileName);
+      writeServerPackageJson(dir);
 
       /* `vite build --watch`: the watch round does the rest once every
        * environment is done (the client may still be building now) */
@@ -915,7 +1062,14 @@ export default function modSsr(options = {}) {
       /* the client was built first: the build is complete.  A server-only
        * build (`vite build --ssr`) joins the client build beside it. */
       const clientId = !appMode && template ? buildIdOf('template', fs.readFileSync(template, 'utf8')) : null;
-      stampBuild({ bundle: bundleFile, template, manifest }, clientId || chooseBuildId(options.buildId));
+      const id = stampBuild({ bundle: bundleFile, template, manifest }, clientId || chooseBuildId(options.buildId));
+      if (appMode && !watching && entryRel) {
+        writeAppBuildRecord(dir, {
+          id, entry: path.resolve(root, entryRel), mode, configFile, moduleIds: serverModuleIds,
+        });
+      } else {
+        removeAppBuildRecord(dir);
+      }
       touchBuildMarker(dir);
       if (watching) {
         if (prerenderPlan(options.prerender, root)) {
@@ -1195,10 +1349,12 @@ export default function modSsr(options = {}) {
     },
     transform: {
       order: 'pre',
-      handler(code, id) {
+      async handler(code, id) {
         const file = cleanId(id);
         if (file.startsWith('\0') || !JS_LIKE.test(file)) return null;
-        const result = transformNativeEscapes(code);
+        const result = caches
+          ? await caches.escape.get(file, code, async (input) => transformNativeEscapes(input))
+          : transformNativeEscapes(code);
         if (!result) return null;
         /* a package's helper of another version (an app's own function of
          * the same name is none of these) */
@@ -1231,7 +1387,8 @@ export default function modSsr(options = {}) {
     },
   };
 
-  return [configPlugin, nativeEscapePlugin, pipeablePlugin, serverPlugin];
+  return [configPlugin, nativeEscapePlugin, pipeablePlugin, serverPlugin,
+    watchManifestPlugin(`${PLUGIN}:watch-manifest`)];
 }
 
 export { modSsr };

@@ -6,6 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { SourceMap } from 'node:module';
 import * as acorn from 'acorn';
 import { makeFixture, buildFixture, runInNode, locateSsrRender, runSsrRender } from '../testing/fixture.js';
 import { buildIdOf, chooseBuildId, stampBuild } from '../src/index.js';
@@ -30,7 +31,8 @@ test('one vite build writes the client build, the SSR manifest and the server bu
   assert.ok(fs.existsSync(path.join(root, 'dist/client/.vite/ssr-manifest.json')));
   const assets = fs.readdirSync(path.join(root, 'dist/client/assets'));
   assert.ok(assets.some((f) => f.endsWith('.js')), 'client JS');
-  assert.deepEqual(fs.readdirSync(path.join(root, 'dist/server')).sort(), ['.mod_ssr-build-complete', 'entry-server.js']);
+  assert.deepEqual(fs.readdirSync(path.join(root, 'dist/server')).sort(),
+    ['.mod_ssr-app-build.json', '.mod_ssr-build-complete', 'entry-server.js', 'entry-server.js.map', 'package.json']);
 });
 
 test('the build-complete marker is touched after the client and the server are written', () => {
@@ -150,4 +152,26 @@ test('the httpd snippet points at the build', () => {
     `SSRManifest "${path.join(client, '.vite/ssr-manifest.json')}"`,
     'SSRBase /',
   ]);
+});
+
+test('the server bundle has a source map: stamped with the build id, sources named from the root', () => {
+  const bundle = fs.readFileSync(bundlePath(), 'utf8');
+  const map = JSON.parse(fs.readFileSync(`${bundlePath()}.map`, 'utf8'));
+  assert.equal(map.version, 3);
+  assert.equal(map.x_mod_ssr_build, buildIdOf('bundle', bundle));
+  assert.equal(map.sourceRoot, '../../');
+  assert.ok(map.sources.includes('src/entry-server.ts'), map.sources.join(' '));
+  assert.ok(map.sources.includes('src/inventory.ts'), map.sources.join(' '));
+});
+
+test('the source map takes a bundle position back to the app source, through both Babel passes', () => {
+  const lines = fs.readFileSync(bundlePath(), 'utf8').split('\n');
+  const line = lines.findIndex((l) => l.includes('"url=" + url'));
+  assert.ok(line > 0, 'the line of "url=" in the bundle');
+  const entry = new SourceMap(JSON.parse(fs.readFileSync(`${bundlePath()}.map`, 'utf8')))
+    .findEntry(line, lines[line].indexOf('"url=" + url'));
+  const src = fs.readFileSync(path.join(root, 'src/entry-server.ts'), 'utf8').split('\n');
+  assert.match(entry.originalSource, /src\/entry-server\.ts$/);
+  assert.equal(src[entry.originalLine].trim(), "'url=' + url,", JSON.stringify(entry));
+  assert.equal(entry.originalColumn, src[entry.originalLine].indexOf("'url="));
 });

@@ -24,7 +24,9 @@ export function render() {
 `,
   'src/entry-client.ts': `import { message } from './message';
 document.querySelector<HTMLElement>('#app')!.dataset.message = message;
+import('./lazy').then((m) => m.lazy());
 `,
+  'src/lazy.ts': 'export function lazy(): string { return "lazy"; }\n',
 };
 
 let root;
@@ -109,6 +111,21 @@ test('a change to a shared module rebuilds the server and the client, then touch
     const r = runSsrRender(ssrRender, ['--bundle', file(BUNDLE), '/']);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, '<p id="msg">second text</p>');
+  }
+});
+
+test('a rebuild reuses the unchanged modules\' transforms, and the SSR manifest does not grow', () => {
+  const lines = output.match(/server bundle: \d+ of \d+ modules reused, \d+ of \d+ statement groups compiled/g) || [];
+  assert.ok(lines.length >= 2, output.slice(-3000));
+  const [, reused, total] = /(\d+) of (\d+) modules/.exec(lines[lines.length - 1]).map(Number);
+  assert.ok(reused > 0 && reused < total, lines[lines.length - 1]);
+  // a fresh build's manifest: each list once, only files that exist
+  const manifest = JSON.parse(read('dist/client/.vite/ssr-manifest.json'));
+  assert.deepEqual(manifest['src/lazy.ts']?.length, 1, JSON.stringify(manifest));
+  for (const [key, list] of Object.entries(manifest)) {
+    if (key === 'mod_ssr-build') continue;
+    assert.equal(new Set(list).size, list.length, `${key}: ${list.join(', ')}`);
+    for (const f of list) assert.ok(fs.existsSync(file(path.join('dist/client', f))), `${key}: ${f}`);
   }
 });
 

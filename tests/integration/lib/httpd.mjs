@@ -144,9 +144,10 @@ export function fixture(rel) {
 //   'default'        event, worker: 1 process x 4 threads; prefork: 2 processes
 //   'single-process' event, worker: 1 process x 4 threads; prefork: 1 process
 //   'single-worker'  one worker thread in one process (requests serialised)
+//   a number N       event, worker: 1 process x N threads; prefork: 1 process
 function mpmLimits(mpm, limits) {
   if (mpm !== 'prefork') {
-    const threads = limits === 'single-worker' ? 1 : 4;
+    const threads = typeof limits === 'number' ? limits : limits === 'single-worker' ? 1 : 4;
     return [
       'StartServers 1',
       'ServerLimit 1',
@@ -158,7 +159,7 @@ function mpmLimits(mpm, limits) {
       'MaxConnectionsPerChild 0',
     ];
   }
-  const procs = limits === 'default' ? 2 : 1;
+  const procs = limits === 'default' ? 2 : 1;  // a number: 1 process
   return [
     `StartServers ${procs}`,
     'MinSpareServers 1',

@@ -1,0 +1,377 @@
+/*
+ * Per-module transform results of the server build, reused across builds.
+ *
+ * The server bundle's modules all go through Babel (ES5 plus core-js
+ * imports) and the native-escape rewrite: most of a server build's time, and
+ * the same work again on every `vite build --watch` rebuild, where one edited
+ * module is all that changed.  A result is keyed by what it depends on: the
+ * transform's name and options fingerprint (this package's version, Babel's,
+ * core-js's, the targets and polyfill lists, source maps on or off), the
+ * module id and a hash of its code.  So a changed module, option or
+ * dependency version can only miss, never reuse a stale result.
+ *
+ * Results live in memory for the life of the process (watch rebuilds) and,
+ * unless disabled, on disk under node_modules/.vite-plugin-mod-ssr/ (the next
+ * `vite build` of the same sources), one file per result, written by rename
+ * so that concurrent builds never read half a file.  A result that cannot be
+ * read is a miss.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const MEMORY_LIMIT = 20000;          /* results kept in memory per cache */
+
+function hash(...parts) {
+  const h = crypto.createHash('sha256');
+  for (const p of parts) {
+    h.update(typeof p === 'string' ? p : JSON.stringify(p));
+    h.update('\0');
+  }
+  return h.digest('hex');
+}
+
+/** A fingerprint of options (any JSON-able value; functions by their source). */
+export function fingerprint(value) {
+  return hash(JSON.stringify(value, (k, v) => {
+    if (typeof v === 'function') return `fn:${v.name}:${v.toString()}`;
+    if (v instanceof RegExp) return `re:${v.toString()}`;
+    return v;
+  }));
+}
+
+/* Results nobody wrote for PRUNE_DAYS are removed, in the background, once
+ * per process and folder: every edit in watch mode leaves one behind. */
+const PRUNE_DAYS = 14;
+const pruned = new Set();
+function pruneLater(folder) {
+  if (pruned.has(folder)) return;
+  pruned.add(folder);
+  const limit = Date.now() - PRUNE_DAYS * 24 * 3600 * 1000;
+  setImmediate(async () => {
+    try {
+      for (const sub of await fs.promises.readdir(folder)) {
+        const dir = path.join(folder, sub);
+        for (const f of await fs.promises.readdir(dir)) {
+          const file = path.join(dir, f);
+          const st = await fs.promises.stat(file);
+          if (st.mtimeMs < limit) await fs.promises.unlink(file);
+        }
+      }
+    } catch {
+      /* no cache yet, or a concurrent build pruning it too */
+    }
+  }).unref?.();
+}
+
+/** The default directory of the disk cache for a project root. */
+export function defaultCacheDir(root) {
+  return path.join(root, 'node_modules', '.vite-plugin-mod-ssr');
+}
+
+/**
+ * A cache of one transform.
+ * @param {{ name: string, fingerprint: string, dir?: string|null }} spec
+ *   dir: the disk cache's directory (null: memory only)
+ */
+export function createTransformCache({ name, fingerprint: fp, dir = null }) {
+  const memory = new Map();
+  const stats = { hits: 0, diskHits: 0, misses: 0 };
+  const folder = dir ? path.join(dir, name) : null;
+  let diskUsable = !!folder;
+
+  const keyOf = (id, code) => hash(name, fp, id, code);
+  if (folder) pruneLater(folder);
+  const fileOf = (key) => path.join(folder, key.slice(0, 2), `${key.slice(2)}.json`);
+
+  function remember(key, value) {
+    if (memory.has(key)) memory.delete(key);
+    memory.set(key, value);
+    if (memory.size > MEMORY_LIMIT) memory.delete(memory.keys().next().value);
+  }
+
+  function readDisk(key) {
+    if (!diskUsable) return undefined;
+    try {
+      return JSON.parse(fs.readFileSync(fileOf(key), 'utf8'));
+    } catch {
+      return undefined;
+    }
+  }
+
+  function writeDisk(key, value) {
+    if (!diskUsable) return;
+    const file = fileOf(key);
+    const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`;
+    try {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(tmp, JSON.stringify(value));
+      fs.renameSync(tmp, file);
+    } catch {
+      /* a read-only or full disk: memory only from now on */
+      diskUsable = false;
+      try {
+        fs.unlinkSync(tmp);
+      } catch {
+        /* not written */
+      }
+    }
+  }
+
+  return {
+    stats,
+    /**
+     * The result of `transform(code)` for module `id`: a cached one when the
+     * same code was transformed with the same options before.  `transform`
+     * returns a JSON-able value (or null); a throw is not cached.
+     */
+    async get(id, code, transform) {
+      const key = keyOf(id, code);
+      if (memory.has(key)) {
+        stats.hits++;
+        return memory.get(key);
+      }
+      const stored = readDisk(key);
+      if (stored !== undefined) {
+        stats.diskHits++;
+        remember(key, stored.value);
+        return stored.value;
+      }
+      stats.misses++;
+      const value = await transform(code);
+      remember(key, value);
+      writeDisk(key, { value });
+      return value;
+    },
+  };
+}
+
+/* ---------------------------------------------------------------------------
+ * The finished chunk's pass to ES5, statement by statement.
+ *
+ * The bundler reprints every module (arrow-function wrappers, shorthand
+ * properties, `?.` and `??=` folded back in), so the chunk needs one more
+ * pass to ES5 even though each module was compiled.  Over the whole chunk
+ * that pass costs seconds on every rebuild, for a change to one module.  The
+ * chunk is a script whose top-level statements are, but for the edited
+ * module's, the same text from one build to the next: each statement is
+ * compiled by itself and the result cached by its text.  Statements already
+ * ES5 are kept as they are.
+ *
+ * What a statement's compilation adds at the top level is kept apart:
+ * Babel's helpers (one copy each, put first) and temporaries.  Their names
+ * must not be names of the chunk: the chunk's `_`-prefixed top-level names
+ * (Babel's names all start with `_`) are given to Babel as references, so
+ * that it picks others.  When anything does not fit (a parse error, a helper
+ * whose name another statement's helper uses for other code), null is
+ * returned and the caller compiles the whole chunk as before.
+ * ------------------------------------------------------------------------- */
+
+const ES5_TYPES = new Set([
+  'Program', 'ExpressionStatement', 'BlockStatement', 'EmptyStatement', 'DebuggerStatement',
+  'ReturnStatement', 'LabeledStatement', 'BreakStatement', 'ContinueStatement', 'IfStatement',
+  'SwitchStatement', 'SwitchCase', 'ThrowStatement', 'TryStatement', 'CatchClause',
+  'WhileStatement', 'DoWhileStatement', 'ForStatement', 'ForInStatement', 'FunctionDeclaration',
+  'VariableDeclaration', 'VariableDeclarator', 'ThisExpression', 'ArrayExpression',
+  'ObjectExpression', 'Property', 'FunctionExpression', 'UnaryExpression', 'UpdateExpression',
+  'BinaryExpression', 'AssignmentExpression', 'LogicalExpression', 'MemberExpression',
+  'ConditionalExpression', 'CallExpression', 'NewExpression', 'SequenceExpression',
+  'Identifier', 'Literal',
+]);
+
+/* Whether an acorn node (parsed as the latest ECMAScript) is ES5 syntax:
+ * only ES5 node types, var declarations, plain properties and parameters,
+ * no regexp flags or literal forms ES5 lacks. */
+function isEs5Node(node) {
+  const stack = [node];
+  while (stack.length) {
+    const n = stack.pop();
+    if (!ES5_TYPES.has(n.type)) return false;
+    switch (n.type) {
+      case 'VariableDeclaration':
+        if (n.kind !== 'var') return false;
+        break;
+      case 'Property':
+        if (n.shorthand || n.method || n.computed) return false;
+        break;
+      case 'FunctionDeclaration':
+      case 'FunctionExpression':
+        if (n.async || n.generator) return false;
+        if (n.params.some((p) => p.type !== 'Identifier')) return false;
+        break;
+      case 'CatchClause':
+        if (!n.param || n.param.type !== 'Identifier') return false;
+        break;
+      case 'Literal':
+        if (n.regex || n.bigint !== undefined) return false;
+        /* numeric separators, 0o/0b, \u{...}: left to Babel */
+        if (typeof n.value === 'number' && /[_oObB]/.test(n.raw)) return false;
+        if (typeof n.value === 'string' && /\\u\{/.test(n.raw)) return false;
+        break;
+      case 'ForInStatement':
+        if (n.left.type === 'VariableDeclaration' && n.left.kind !== 'var') return false;
+        break;
+      case 'MemberExpression':
+      case 'CallExpression':
+        if (n.optional) return false;
+        break;
+      case 'AssignmentExpression':
+        if (n.operator === '**=' || n.operator === '&&=' || n.operator === '||=' ||
+            n.operator === '??=') return false;
+        if (n.left.type !== 'Identifier' && n.left.type !== 'MemberExpression') return false;
+        break;
+      case 'BinaryExpression':
+        if (n.operator === '**') return false;
+        break;
+      case 'LogicalExpression':
+        if (n.operator === '??') return false;
+        break;
+      default:
+        break;
+    }
+    for (const key in n) {
+      if (key === 'type' || key === 'start' || key === 'end' || key === 'loc' || key === 'raw') continue;
+      const v = n[key];
+      if (Array.isArray(v)) {
+        for (const c of v) if (c && typeof c.type === 'string') stack.push(c);
+      } else if (v && typeof v.type === 'string') {
+        stack.push(v);
+      }
+    }
+  }
+  return true;
+}
+
+function topLevelNames(program) {
+  const names = new Set();
+  const addPattern = (p) => {
+    if (!p) return;
+    if (p.type === 'Identifier') names.add(p.name);
+    else if (p.type === 'ObjectPattern') p.properties.forEach((q) => addPattern(q.value || q.argument));
+    else if (p.type === 'ArrayPattern') p.elements.forEach(addPattern);
+    else if (p.type === 'RestElement') addPattern(p.argument);
+    else if (p.type === 'AssignmentPattern') addPattern(p.left);
+  };
+  for (const s of program.body) {
+    if (s.type === 'VariableDeclaration') s.declarations.forEach((d) => addPattern(d.id));
+    else if ((s.type === 'FunctionDeclaration' || s.type === 'ClassDeclaration') && s.id) names.add(s.id.name);
+  }
+  return names;
+}
+
+const NAMES_MARK = '"__mod_ssr_chunk_names__"';
+const GROUP_SPREAD = 12;          /* about one statement in 12 ends a group */
+const GROUP_MAX_CHARS = 48 * 1024;
+
+/**
+ * Compiles a chunk to ES5 statement by statement, with cached results.
+ * @param {string} code the chunk (a script)
+ * @param {object} deps { acorn, babel, babelOptions (for one statement, a
+ *   script), cache (createTransformCache) }
+ * @returns {Promise<{ code: string, metadata: object, compiled: number,
+ *   reused: number } | null>} null: compile the whole chunk instead
+ */
+export async function lowerChunk(code, { acorn, babel, babelOptions, cache }) {
+  let program;
+  try {
+    program = acorn.parse(code, { ecmaVersion: 'latest', sourceType: 'script', allowHashBang: true });
+  } catch {
+    return null;
+  }
+  const chunkNames = topLevelNames(program);
+  const reserved = [...chunkNames].filter((n) => n.startsWith('_')).sort();
+  const namesLine = `\n${NAMES_MARK}, [${reserved.join(', ')}];\n`;
+  const helpers = new Map();      /* name -> text */
+  const declaredByOutputs = new Set();
+  const pieces = [];
+  const dynamicImports = [];
+  let compiled = 0;
+  let reused = 0;
+  let last = 0;
+  /* Statements are compiled in groups (one Babel call each has a cost of
+   * its own); a group ends where a statement's hash says so, so that an
+   * edit moves no boundary but its own group's. */
+  const groups = [];
+  let group = null;
+  for (const stmt of program.body) {
+    if (!group) {
+      group = { start: stmt.start, end: stmt.end, es5: true, size: 0 };
+      groups.push(group);
+    }
+    group.end = stmt.end;
+    group.size += stmt.end - stmt.start;
+    if (group.es5 && !isEs5Node(stmt)) group.es5 = false;
+    const h = crypto.createHash('sha1').update(code.slice(stmt.start, stmt.end)).digest();
+    if (h[0] % GROUP_SPREAD === 0 || group.size > GROUP_MAX_CHARS) group = null;
+  }
+  for (const g of groups) {
+    pieces.push(code.slice(last, g.start));
+    last = g.end;
+    const text = code.slice(g.start, g.end);
+    if (g.es5) {
+      pieces.push(text);
+      continue;
+    }
+    const before = cache.stats.misses;
+    let out;
+    try {
+      out = await cache.get('stmt', text + namesLine, async (input) => {
+        const r = await babel.transformAsync(input, babelOptions);
+        const at = r.code.lastIndexOf(NAMES_MARK);
+        if (at < 0) throw new Error('names line lost');
+        const body = r.code.slice(0, at);
+        /* what Babel put before the statement: helpers and temporaries */
+        const parsed = acorn.parse(body, { ecmaVersion: 5, sourceType: 'script' });
+        const added = [];
+        for (const s of parsed.body) {
+          const name = s.type === 'FunctionDeclaration' ? s.id.name
+            : s.type === 'VariableDeclaration' && s.declarations.length === 1 ? s.declarations[0].id.name : null;
+          if (name && name.startsWith('_') && !chunkNames.has(name) &&
+              !(s.type === 'VariableDeclaration' && s.declarations[0].init)) {
+            added.push([name, body.slice(s.start, s.end), s.type === 'FunctionDeclaration']);
+          } else {
+            break;
+          }
+        }
+        const rest = added.length ? parsed.body[added.length] : parsed.body[0];
+        const declared = [...topLevelNames({ body: parsed.body.slice(added.length) })];
+        return {
+          declared,
+          helpers: added.filter((a) => a[2]).map(([n, t]) => [n, t]),
+          temps: added.filter((a) => !a[2]).map(([n]) => n),
+          body: rest ? body.slice(rest.start).trimEnd() : '',
+          dynamicImports: r.metadata?.modSsrDynamicImports || [],
+        };
+      });
+    } catch {
+      return null;
+    }
+    if (cache.stats.misses > before) compiled++;
+    else reused++;
+    for (const [name, t] of out.helpers) {
+      if (helpers.has(name) && helpers.get(name) !== t) return null;
+      helpers.set(name, t);
+    }
+    for (const name of [...out.declared, ...out.temps]) declaredByOutputs.add(name);
+    dynamicImports.push(...out.dynamicImports);
+    pieces.push((out.temps.length ? `var ${out.temps.join(', ')};\n` : '') + out.body);
+  }
+  pieces.push(code.slice(last));
+  /* a helper's name must be no other top-level name (Babel picked it
+   * knowing only its own statement and the chunk's `_` names) */
+  for (const name of helpers.keys()) {
+    if (declaredByOutputs.has(name) || chunkNames.has(name)) return null;
+  }
+  let head = '';
+  let rest = pieces.join('');
+  const prologue = /^(?:\s*(?:'use strict'|"use strict");?[^\S\n]*\n)?/.exec(rest)[0];
+  if (helpers.size) {
+    head = prologue + [...helpers.values()].join('\n') + '\n';
+    rest = rest.slice(prologue.length);
+  }
+  return {
+    code: head + rest,
+    metadata: { modSsrDynamicImports: dynamicImports },
+    compiled, reused,
+  };
+}
