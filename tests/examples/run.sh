@@ -5,6 +5,10 @@
 # with Node's rendering (compare.mjs), served by one real httpd with mod_ssr
 # (a VirtualHost per example, each on its own 127.0.0.1 port) and loaded in
 # headless Chromium: hydration without errors, the counter works, 404s.
+# The examples whose pages fetch() their data (react-router, vue-router) are
+# compared through a real httpd with their API instead of ssr-render, which
+# has no network (their compare.mjs is compare-fetch.mjs), and data.test.mjs
+# loads their data pages, client navigations and backend errors.
 #
 # Run by `make check` (automake TESTS) with MOD_SSR_SO, SSR_RENDER, APACHE2,
 # NODE, APXS_LIBEXECDIR and SSR_TEST_SRCDIR in the environment; can also be
@@ -133,11 +137,13 @@ echo "example tests: examples:$(for d in $examples; do printf ' %s' "${d##*/}"; 
 # the plugin's tests use this ssr-render.
 PATH=$(dirname "$NODE"):$PATH
 MOD_SSR_RENDER=$SSR_RENDER
-export PATH MOD_SSR_RENDER
+# and the examples that fetch() their data compare through a real httpd
+# (compare-fetch.mjs): it needs these too.
+export PATH MOD_SSR_RENDER MOD_SSR_SO APACHE2 APXS_LIBEXECDIR
 
 echo "=== vite-plugin-mod-ssr: npm test ==="
 status=0
-if ! (cd "$root/vite" && limit 150 "$NPM" test); then
+if ! (cd "$root/vite" && limit 400 "$NPM" test); then
   # Go on: the examples show what the failure means for real apps.
   echo "example tests: vite-plugin-mod-ssr: npm test FAILED" >&2
   status=1
@@ -149,7 +155,7 @@ built=
 for dir in $examples; do
   name=${dir##*/}
   echo "=== examples/$name: npm run build ==="
-  if ! (cd "$dir" && limit 120 "$NPM" run build) >"$work/build-$name.log" 2>&1; then
+  if ! (cd "$dir" && limit 300 "$NPM" run build) >"$work/build-$name.log" 2>&1; then
     cat "$work/build-$name.log"
     echo "example check: FAIL $name build"
     echo "example tests: examples/$name: npm run build FAILED" >&2
@@ -159,7 +165,7 @@ for dir in $examples; do
   tail -n 4 "$work/build-$name.log"
   echo "example check: ok $name build"
   echo "=== examples/$name: node compare.mjs / /about /nope ==="
-  if (cd "$dir" && limit 60 "$NODE" compare.mjs / /about /nope); then
+  if (cd "$dir" && limit 180 "$NODE" compare.mjs / /about /nope); then
     echo "example check: ok $name compare"
   else
     echo "example check: FAIL $name compare"
@@ -179,11 +185,13 @@ if [ -n "$built" ]; then
   (
     TMPDIR=$work SSR_EXAMPLE_DIRS=$built
     export TMPDIR SSR_EXAMPLE_DIRS CHROMIUM NODE APACHE2 APXS_LIBEXECDIR MOD_SSR_SO
-    # and dev mode: vite build --watch + SSRLiveReload, and mod-ssr-dev on
-    # the React example, whose first server build alone takes a while
-    # (node --test runs the files one at a time, in name order)
-    limit 480 "$NODE" --test --test-concurrency=1 --test-timeout=60000 --test-force-exit \
-      "$@" "$here/hydration.test.mjs" "$here/devmode.test.mjs"
+    # then the examples that load data during SSR (data.test.mjs: a backend
+    # behind mod_proxy; it skips itself without such an example), and dev
+    # mode: vite build --watch + SSRLiveReload, and mod-ssr-dev on the React
+    # example, whose first server build alone takes a while (node --test runs
+    # the files one at a time, in this order)
+    limit 600 "$NODE" --test --test-concurrency=1 --test-timeout=60000 --test-force-exit \
+      "$@" "$here/hydration.test.mjs" "$here/data.test.mjs" "$here/devmode.test.mjs"
   )
   rc=$?
   sweep

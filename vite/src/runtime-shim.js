@@ -250,4 +250,76 @@
         };
         define('TextDecoder', TextDecoder);
     }
+    /* --- Reflect.get / Reflect.set with a receiver ------------------------
+     * Duktape 2.7 throws "unsupported" when the receiver is not the target.
+     * Vue's reactive() proxies pass themselves as the receiver on every read
+     * and write, so any reactive object read during a render failed
+     * (vue-router's RouterLink, a reactive() store). core-js does not replace
+     * a Reflect.get that exists. Where the engine refuses, these follow the
+     * specification's lookup: an accessor found on the target's prototype
+     * chain is called with the receiver; a data property is read from the
+     * target. A write of a data property goes to the receiver when the
+     * receiver inherits from the target (an ordinary object), and to the
+     * target otherwise: Duktape cannot define properties on a Proxy, and a
+     * Proxy over the target (Vue's case) stores to the target anyway. */
+    if (typeof G.Reflect === 'object' && G.Reflect !== null) {
+        var R = G.Reflect;
+        var reflectGet = R.get;
+        var reflectSet = R.set;
+        var receiverUnsupported = function (probe) {
+            try { probe(); return false; } catch (e) { return true; }
+        };
+        var lookup = function (o, key) {
+            for (; o !== null && o !== undefined; o = Object.getPrototypeOf(o)) {
+                var d = Object.getOwnPropertyDescriptor(o, key);
+                if (d) { return d; }
+            }
+            return undefined;
+        };
+        var inherits = function (o, proto) {
+            for (o = Object.getPrototypeOf(o); o !== null; o = Object.getPrototypeOf(o)) {
+                if (o === proto) { return true; }
+            }
+            return false;
+        };
+        if (typeof reflectGet === 'function' &&
+            receiverUnsupported(function () { reflectGet({}, 'x', {}); })) {
+            Object.defineProperty(R, 'get', {
+                configurable: true, writable: true, enumerable: false,
+                value: function get(target, key, receiver) {
+                    if (arguments.length < 3 || receiver === target ||
+                        target === null || typeof target !== 'object' && typeof target !== 'function') {
+                        return reflectGet.apply(R, arguments);
+                    }
+                    var d = lookup(target, key);
+                    if (d === undefined) { return target[key]; }
+                    if ('value' in d) { return d.value; }
+                    return d.get === undefined ? undefined : d.get.call(receiver);
+                }
+            });
+        }
+        if (typeof reflectSet === 'function' &&
+            receiverUnsupported(function () { reflectSet({}, 'x', 1, {}); })) {
+            Object.defineProperty(R, 'set', {
+                configurable: true, writable: true, enumerable: false,
+                value: function set(target, key, value, receiver) {
+                    if (arguments.length < 4 || receiver === target ||
+                        target === null || typeof target !== 'object' && typeof target !== 'function') {
+                        return reflectSet.apply(R, arguments);
+                    }
+                    var d = lookup(target, key);
+                    if (d !== undefined && !('value' in d)) {
+                        if (d.set === undefined) { return false; }
+                        d.set.call(receiver, value);
+                        return true;
+                    }
+                    if (d !== undefined && !d.writable) { return false; }
+                    if (receiver !== null && typeof receiver === 'object' && inherits(receiver, target)) {
+                        return reflectSet(receiver, key, value, receiver);
+                    }
+                    return reflectSet(target, key, value, target);
+                }
+            });
+        }
+    }
 })(typeof globalThis !== 'undefined' ? globalThis : Function('return this')());
