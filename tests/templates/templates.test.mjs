@@ -163,7 +163,10 @@ before(async () => {
     conf.push(`# ${app.name}`, vhost(app.port, prepare(app)), '');
   }
   if (conf.length) {
-    httpd = await startHttpd({ conf: conf.join('\n'), logLevel: 'LogLevel warn ssr:info' });
+    // 16 threads: Chromium loads a page's assets over several connections
+    // at once, and with the harness's default 4 threads httpd logs that it
+    // reached MaxRequestWorkers (an error-level line)
+    httpd = await startHttpd({ conf: conf.join('\n'), logLevel: 'LogLevel warn ssr:info', limits: 16 });
     browser = await chromium.launchPersistentContext(makeTempDir('mod_ssr-chromium-'), {
       executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 30_000,
     });
