@@ -378,7 +378,9 @@ describe(`access log: %{SSR_RENDER_MS}n (${MPM})`, () => {
       assert.equal(lines.length, 3, text);
       const slow = /^\/s 200 render=(\d+\.\d) load=(\d+\.\d)$/.exec(lines[0]);
       assert.ok(slow, text);
-      assert.ok(Number(slow[1]) >= 120, text);
+      // a 120 ms timer: JavaScript's clock counts whole milliseconds, so it
+      // may fire up to 1 ms before 120 ms of the render's own clock
+      assert.ok(Number(slow[1]) >= 118, text);
       assert.match(lines[1], /^\/fast 200 render=\d+\.\d load=-$/, text);
       assert.equal(lines[2], '/assets/app.js 200 render=- load=-', text);
     } finally {
