@@ -189,8 +189,10 @@ if [ -n "$built" ]; then
     # behind mod_proxy; it skips itself without such an example), and dev
     # mode: vite build --watch + SSRLiveReload, and mod-ssr-dev on the React
     # example, whose first server build alone takes a while (node --test runs
-    # the files one at a time, in this order)
-    limit 600 "$NODE" --test --test-concurrency=1 --test-timeout=60000 --test-force-exit \
+    # the files one at a time, in this order; --test-timeout bounds each file
+    # as a whole too, and devmode.test.mjs's two browser sessions take about a
+    # minute on 2 cores: the run as a whole is bounded by limit)
+    limit 600 "$NODE" --test --test-concurrency=1 --test-timeout=300000 --test-force-exit \
       "$@" "$here/hydration.test.mjs" "$here/data.test.mjs" "$here/devmode.test.mjs"
   )
   rc=$?
