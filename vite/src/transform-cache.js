@@ -19,6 +19,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { decode, encode } from '@jridgewell/sourcemap-codec';
+import { TraceMap, decodedMappings, traceSegment } from '@jridgewell/trace-mapping';
 
 const MEMORY_LIMIT = 20000;          /* results kept in memory per cache */
 
@@ -165,6 +167,14 @@ export function createTransformCache({ name, fingerprint: fp, dir = null }) {
  * that it picks others.  When anything does not fit (a parse error, a helper
  * whose name another statement's helper uses for other code), null is
  * returned and the caller compiles the whole chunk as before.
+ *
+ * With source maps, each compiled group's Babel map is cached with it,
+ * relative to the group (its text is the key: the same group is at another
+ * place in the next chunk).  The lowered chunk's map is put together from
+ * the pieces: a compiled group's map shifted to where the group starts in
+ * the chunk and where its output lands, text kept as it is mapped to
+ * itself, and the whole traced through the bundler's map of the chunk, as
+ * Babel's `inputSourceMap` does for the whole-chunk pass.
  * ------------------------------------------------------------------------- */
 
 const ES5_TYPES = new Set([
@@ -263,15 +273,146 @@ const NAMES_MARK = '"__mod_ssr_chunk_names__"';
 const GROUP_SPREAD = 12;          /* about one statement in 12 ends a group */
 const GROUP_MAX_CHARS = 48 * 1024;
 
+/* The line and column of each end of a text, as a source map counts them. */
+function endOf(text, line = 0, col = 0) {
+  let at = text.indexOf('\n');
+  if (at < 0) return { line, col: col + text.length };
+  let last = at;
+  for (;;) {
+    line++;
+    last = at;
+    at = text.indexOf('\n', at + 1);
+    if (at < 0) break;
+  }
+  return { line, col: text.length - last - 1 };
+}
+
+/* A compiled group's map, relative to the group's text (input) and to the
+ * body kept of Babel's output (output), encoded: Babel's map of the whole
+ * output less what lies outside the body (the helpers and temporaries
+ * before it, the names line after it). */
+function groupMap(map, output, bodyStart, bodyText, textLines) {
+  const from = endOf(output.slice(0, bodyStart));
+  const to = endOf(bodyText, from.line, from.col);
+  const lines = decode(map.mappings);
+  const out = [];
+  for (let l = from.line; l <= to.line && l < lines.length; l++) {
+    const segs = [];
+    for (const s of lines[l]) {
+      if (s.length < 4 || s[2] >= textLines) continue;
+      if (l === from.line && s[0] < from.col) continue;
+      if (l === to.line && s[0] >= to.col) continue;
+      segs.push([l === from.line ? s[0] - from.col : s[0], 0, s[2], s[3]]);
+    }
+    out.push(segs);
+  }
+  return encode(out);
+}
+
+/* The map of the lowered chunk, built piece by piece in output order.
+ * inputMap: the bundler's map of the chunk (null: the chunk is the source). */
+function chunkMapBuilder(code, inputMap, file) {
+  const lineStarts = [0];
+  for (let at = code.indexOf('\n'); at >= 0; at = code.indexOf('\n', at + 1)) lineStarts.push(at + 1);
+  const locOf = (offset) => {
+    let lo = 0;
+    let hi = lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (lineStarts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo, col: offset - lineStarts[lo] };
+  };
+  const trace = inputMap ? new TraceMap(inputMap) : null;
+  const inLines = trace ? decodedMappings(trace) : null;
+  const lines = [];
+  const lineOf = (l) => {
+    while (lines.length <= l) lines.push([]);
+    return lines[l];
+  };
+  return {
+    /* chunk text [a, b) copied to output position `at`: itself */
+    kept(a, b, at) {
+      if (a >= b) return;
+      const s = locOf(a);
+      const e = locOf(b);
+      for (let l = s.line; l <= e.line; l++) {
+        const startCol = l === s.line ? s.col : 0;
+        const outLine = at.line + l - s.line;
+        const shift = l === s.line ? at.col - s.col : 0;
+        if (!trace) {
+          if (l < e.line || e.col > startCol) lineOf(outLine).push([startCol + shift, 0, l, startCol]);
+          continue;
+        }
+        const segs = inLines[l];
+        if (!segs || !segs.length) continue;
+        const out = lineOf(outLine);
+        for (const seg of segs) {
+          if (seg[0] < startCol) continue;
+          if (l === e.line && seg[0] >= e.col) break;
+          const moved = seg.slice();
+          moved[0] += shift;
+          out.push(moved);
+        }
+      }
+    },
+    /* a compiled group (chunk offset `start`) whose body is at output
+     * position `at`, with its cached relative map */
+    compiled(start, at, encoded) {
+      const g = locOf(start);
+      const rel = decode(encoded);
+      for (let ol = 0; ol < rel.length; ol++) {
+        if (!rel[ol].length) continue;
+        const out = lineOf(at.line + ol);
+        for (const [c, , sl, sc] of rel[ol]) {
+          const line = g.line + sl;
+          const col = sl === 0 ? g.col + sc : sc;
+          const outCol = ol === 0 ? at.col + c : c;
+          if (!trace) {
+            out.push([outCol, 0, line, col]);
+            continue;
+          }
+          const t = traceSegment(trace, line, col);
+          if (!t || t.length < 4) continue;
+          out.push(t.length === 5 ? [outCol, t[1], t[2], t[3], t[4]] : [outCol, t[1], t[2], t[3]]);
+        }
+      }
+    },
+    /* `count` lines without mappings inserted before output line `at` */
+    insertLines(at, count) {
+      lineOf(at);
+      lines.splice(at, 0, ...Array.from({ length: count }, () => []));
+    },
+    map() {
+      return {
+        version: 3,
+        file,
+        ...(trace && inputMap.sourceRoot ? { sourceRoot: inputMap.sourceRoot } : {}),
+        sources: trace ? trace.sources : [file],
+        sourcesContent: trace ? (trace.sourcesContent || null) : [code],
+        names: trace ? trace.names : [],
+        mappings: encode(lines),
+      };
+    },
+  };
+}
+
 /**
  * Compiles a chunk to ES5 statement by statement, with cached results.
  * @param {string} code the chunk (a script)
  * @param {object} deps { acorn, babel, babelOptions (for one statement, a
- *   script), cache (createTransformCache) }
- * @returns {Promise<{ code: string, metadata: object, compiled: number,
- *   reused: number } | null>} null: compile the whole chunk instead
+ *   script; with `sourceMaps: true` when a map is wanted), cache
+ *   (createTransformCache), sourceMaps (a map of the result is wanted),
+ *   inputSourceMap (the bundler's map of the chunk), file (the chunk's
+ *   name, the source of a map without an input map) }
+ * @returns {Promise<{ code: string, map: object|null, metadata: object,
+ *   compiled: number, reused: number } | null>} null: compile the whole
+ *   chunk instead
  */
-export async function lowerChunk(code, { acorn, babel, babelOptions, cache }) {
+export async function lowerChunk(code, {
+  acorn, babel, babelOptions, cache, sourceMaps = false, inputSourceMap = null, file = 'chunk.js',
+}) {
   let program;
   try {
     program = acorn.parse(code, { ecmaVersion: 'latest', sourceType: 'script', allowHashBang: true });
@@ -304,12 +445,30 @@ export async function lowerChunk(code, { acorn, babel, babelOptions, cache }) {
     const h = crypto.createHash('sha1').update(code.slice(stmt.start, stmt.end)).digest();
     if (h[0] % GROUP_SPREAD === 0 || group.size > GROUP_MAX_CHARS) group = null;
   }
+  let maps = null;
+  let at = { line: 0, col: 0 };     /* where the next piece lands */
+  if (sourceMaps) {
+    try {
+      maps = chunkMapBuilder(code, inputSourceMap, file);
+    } catch {
+      return null;      /* an input map trace-mapping cannot read */
+    }
+  }
+  const textLines = (text) => (text.match(/\n/g) || []).length + 1;
   for (const g of groups) {
     pieces.push(code.slice(last, g.start));
+    if (maps) {
+      maps.kept(last, g.start, at);
+      at = endOf(code.slice(last, g.start), at.line, at.col);
+    }
     last = g.end;
     const text = code.slice(g.start, g.end);
     if (g.es5) {
       pieces.push(text);
+      if (maps) {
+        maps.kept(g.start, g.end, at);
+        at = endOf(text, at.line, at.col);
+      }
       continue;
     }
     const before = cache.stats.misses;
@@ -335,17 +494,25 @@ export async function lowerChunk(code, { acorn, babel, babelOptions, cache }) {
         }
         const rest = added.length ? parsed.body[added.length] : parsed.body[0];
         const declared = [...topLevelNames({ body: parsed.body.slice(added.length) })];
+        const kept = rest ? body.slice(rest.start).trimEnd() : '';
+        let map;
+        if (sourceMaps) {
+          if (!r.map) throw new Error('no source map');
+          map = groupMap(r.map, r.code, rest ? rest.start : body.length, kept, textLines(text));
+        }
         return {
           declared,
           helpers: added.filter((a) => a[2]).map(([n, t]) => [n, t]),
           temps: added.filter((a) => !a[2]).map(([n]) => n),
-          body: rest ? body.slice(rest.start).trimEnd() : '',
+          body: kept,
           dynamicImports: r.metadata?.modSsrDynamicImports || [],
+          ...(sourceMaps ? { map } : {}),
         };
       });
     } catch {
       return null;
     }
+    if (maps && typeof out.map !== 'string') return null;
     if (cache.stats.misses > before) compiled++;
     else reused++;
     for (const [name, t] of out.helpers) {
@@ -354,9 +521,16 @@ export async function lowerChunk(code, { acorn, babel, babelOptions, cache }) {
     }
     for (const name of [...out.declared, ...out.temps]) declaredByOutputs.add(name);
     dynamicImports.push(...out.dynamicImports);
-    pieces.push((out.temps.length ? `var ${out.temps.join(', ')};\n` : '') + out.body);
+    const temps = out.temps.length ? `var ${out.temps.join(', ')};\n` : '';
+    pieces.push(temps + out.body);
+    if (maps) {
+      if (temps) at = { line: at.line + 1, col: 0 };
+      maps.compiled(g.start, at, out.map);
+      at = endOf(out.body, at.line, at.col);
+    }
   }
   pieces.push(code.slice(last));
+  if (maps) maps.kept(last, code.length, at);
   /* a helper's name must be no other top-level name (Babel picked it
    * knowing only its own statement and the chunk's `_` names) */
   for (const name of helpers.keys()) {
@@ -366,11 +540,14 @@ export async function lowerChunk(code, { acorn, babel, babelOptions, cache }) {
   let rest = pieces.join('');
   const prologue = /^(?:\s*(?:'use strict'|"use strict");?[^\S\n]*\n)?/.exec(rest)[0];
   if (helpers.size) {
-    head = prologue + [...helpers.values()].join('\n') + '\n';
+    const helperText = [...helpers.values()].join('\n') + '\n';
+    head = prologue + helperText;
     rest = rest.slice(prologue.length);
+    if (maps) maps.insertLines(endOf(prologue).line, endOf(helperText).line);
   }
   return {
     code: head + rest,
+    map: maps ? maps.map() : null,
     metadata: { modSsrDynamicImports: dynamicImports },
     compiled, reused,
   };
