@@ -20,7 +20,6 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { decode, encode } from '@jridgewell/sourcemap-codec';
-import { TraceMap, decodedMappings, traceSegment } from '@jridgewell/trace-mapping';
 
 const MEMORY_LIMIT = 20000;          /* results kept in memory per cache */
 
@@ -309,6 +308,142 @@ function groupMap(map, output, bodyStart, bodyText, textLines) {
   return encode(out);
 }
 
+/* Source map mappings without an array per segment: a rebuild of a React
+ * app's chunk goes through a few hundred thousand segments, and arrays of
+ * them cost more in garbage collection than the work itself. */
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const B64_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < B64.length; i++) B64_VALUE[B64.charCodeAt(i)] = i;
+
+/* Decodes mappings into flat segments: 6 ints each (generated column,
+ * field count, source, line, column, name), and each line's first segment
+ * (lines[l] .. lines[l + 1]). */
+function decodeFlat(mappings) {
+  let n = 1;
+  for (let i = 0; i < mappings.length; i++) {
+    const c = mappings.charCodeAt(i);
+    if (c === 44 || c === 59) n++;
+  }
+  const seg = new Int32Array(n * 6);
+  const lines = [0];
+  let count = 0;
+  let i = 0;
+  const len = mappings.length;
+  const vlq = () => {
+    let value = 0;
+    let shift = 0;
+    for (;;) {
+      const c = mappings.charCodeAt(i++);
+      const d = c < 128 ? B64_VALUE[c] : -1;
+      if (d < 0) throw new Error('malformed mappings');
+      value |= (d & 31) << shift;
+      if (!(d & 32)) break;
+      shift += 5;
+    }
+    return value & 1 ? -(value >>> 1) : value >>> 1;
+  };
+  const more = () => i < len && mappings.charCodeAt(i) !== 44 && mappings.charCodeAt(i) !== 59;
+  let gcol = 0;
+  let src = 0;
+  let line = 0;
+  let col = 0;
+  let name = 0;
+  while (i < len) {
+    const c = mappings.charCodeAt(i);
+    if (c === 59) {
+      lines.push(count);
+      gcol = 0;
+      i++;
+      continue;
+    }
+    if (c === 44) {
+      i++;
+      continue;
+    }
+    const o = count * 6;
+    gcol += vlq();
+    seg[o] = gcol;
+    seg[o + 1] = 1;
+    if (more()) {
+      src += vlq();
+      line += vlq();
+      col += vlq();
+      seg[o + 1] = 4;
+      seg[o + 2] = src;
+      seg[o + 3] = line;
+      seg[o + 4] = col;
+      if (more()) {
+        name += vlq();
+        seg[o + 1] = 5;
+        seg[o + 5] = name;
+      }
+    }
+    count++;
+  }
+  lines.push(count);
+  return { seg, lines };
+}
+
+/* Encodes segments given in order (line by line, columns rising). */
+function flatEncoder() {
+  let buf = new Uint8Array(1 << 16);
+  let len = 0;
+  let line = 0;
+  let first = true;
+  let gcol = 0;
+  let src = 0;
+  let oline = 0;
+  let ocol = 0;
+  let name = 0;
+  const byte = (b) => {
+    if (len === buf.length) {
+      const bigger = new Uint8Array(buf.length * 2);
+      bigger.set(buf);
+      buf = bigger;
+    }
+    buf[len++] = b;
+  };
+  const vlq = (v) => {
+    let x = v < 0 ? (-v << 1) | 1 : v << 1;
+    do {
+      let d = x & 31;
+      x >>>= 5;
+      if (x > 0) d |= 32;
+      byte(B64.charCodeAt(d));
+    } while (x > 0);
+  };
+  return {
+    add(l, c, fields, s, ol, oc, nm) {
+      while (line < l) {
+        byte(59);
+        line++;
+        gcol = 0;
+        first = true;
+      }
+      if (!first) byte(44);
+      first = false;
+      vlq(c - gcol);
+      gcol = c;
+      if (fields < 4) return;
+      vlq(s - src);
+      vlq(ol - oline);
+      vlq(oc - ocol);
+      src = s;
+      oline = ol;
+      ocol = oc;
+      if (fields < 5) return;
+      vlq(nm - name);
+      name = nm;
+    },
+    get line() {
+      return line;
+    },
+    toString() {
+      return Buffer.from(buf.buffer, 0, len).toString('latin1');
+    },
+  };
+}
+
 /* The map of the lowered chunk, built piece by piece in output order.
  * inputMap: the bundler's map of the chunk (null: the chunk is the source). */
 function chunkMapBuilder(code, inputMap, file) {
@@ -324,13 +459,30 @@ function chunkMapBuilder(code, inputMap, file) {
     }
     return { line: lo, col: offset - lineStarts[lo] };
   };
-  const trace = inputMap ? new TraceMap(inputMap) : null;
-  const inLines = trace ? decodedMappings(trace) : null;
-  const lines = [];
-  const lineOf = (l) => {
-    while (lines.length <= l) lines.push([]);
-    return lines[l];
+  if (inputMap && (typeof inputMap.mappings !== 'string' || !Array.isArray(inputMap.sources))) {
+    throw new Error('unreadable input map');
+  }
+  const input = inputMap ? decodeFlat(inputMap.mappings) : null;
+  const inSeg = input && input.seg;
+  const inLines = input && input.lines;
+  /* the input segment a chunk position is in: the last one at or before
+   * the column (the first of those at the same column), as Babel's
+   * remapping of an input map traces it; -1: none */
+  const traceAt = (line, col) => {
+    if (line + 1 >= inLines.length) return -1;
+    let lo = inLines[line];
+    let hi = inLines[line + 1] - 1;
+    if (hi < lo || inSeg[lo * 6] > col) return -1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (inSeg[mid * 6] <= col) lo = mid;
+      else hi = mid - 1;
+    }
+    while (lo > inLines[line] && inSeg[(lo - 1) * 6] === inSeg[lo * 6]) lo--;
+    return lo;
   };
+  const out = flatEncoder();
+  let inserted = null;    /* [line, count]: empty lines put in afterwards */
   return {
     /* chunk text [a, b) copied to output position `at`: itself */
     kept(a, b, at) {
@@ -341,19 +493,16 @@ function chunkMapBuilder(code, inputMap, file) {
         const startCol = l === s.line ? s.col : 0;
         const outLine = at.line + l - s.line;
         const shift = l === s.line ? at.col - s.col : 0;
-        if (!trace) {
-          if (l < e.line || e.col > startCol) lineOf(outLine).push([startCol + shift, 0, l, startCol]);
+        if (!input) {
+          if (l < e.line || e.col > startCol) out.add(outLine, startCol + shift, 4, 0, l, startCol, 0);
           continue;
         }
-        const segs = inLines[l];
-        if (!segs || !segs.length) continue;
-        const out = lineOf(outLine);
-        for (const seg of segs) {
-          if (seg[0] < startCol) continue;
-          if (l === e.line && seg[0] >= e.col) break;
-          const moved = seg.slice();
-          moved[0] += shift;
-          out.push(moved);
+        if (l + 1 >= inLines.length) break;
+        for (let k = inLines[l]; k < inLines[l + 1]; k++) {
+          const o = k * 6;
+          if (inSeg[o] < startCol) continue;
+          if (l === e.line && inSeg[o] >= e.col) break;
+          out.add(outLine, inSeg[o] + shift, inSeg[o + 1], inSeg[o + 2], inSeg[o + 3], inSeg[o + 4], inSeg[o + 5]);
         }
       }
     },
@@ -361,38 +510,51 @@ function chunkMapBuilder(code, inputMap, file) {
      * position `at`, with its cached relative map */
     compiled(start, at, encoded) {
       const g = locOf(start);
-      const rel = decode(encoded);
-      for (let ol = 0; ol < rel.length; ol++) {
-        if (!rel[ol].length) continue;
-        const out = lineOf(at.line + ol);
-        for (const [c, , sl, sc] of rel[ol]) {
+      const rel = decodeFlat(encoded);
+      for (let ol = 0; ol + 1 < rel.lines.length; ol++) {
+        for (let k = rel.lines[ol]; k < rel.lines[ol + 1]; k++) {
+          const o = k * 6;
+          if (rel.seg[o + 1] < 4) continue;
+          const sl = rel.seg[o + 3];
           const line = g.line + sl;
-          const col = sl === 0 ? g.col + sc : sc;
-          const outCol = ol === 0 ? at.col + c : c;
-          if (!trace) {
-            out.push([outCol, 0, line, col]);
+          const col = sl === 0 ? g.col + rel.seg[o + 4] : rel.seg[o + 4];
+          const outCol = ol === 0 ? at.col + rel.seg[o] : rel.seg[o];
+          if (!input) {
+            out.add(at.line + ol, outCol, 4, 0, line, col, 0);
             continue;
           }
-          const t = traceSegment(trace, line, col);
-          if (!t || t.length < 4) continue;
-          out.push(t.length === 5 ? [outCol, t[1], t[2], t[3], t[4]] : [outCol, t[1], t[2], t[3]]);
+          const t = traceAt(line, col);
+          if (t < 0 || inSeg[t * 6 + 1] < 4) continue;
+          const i = t * 6;
+          out.add(at.line + ol, outCol, inSeg[i + 1], inSeg[i + 2], inSeg[i + 3], inSeg[i + 4], inSeg[i + 5]);
         }
       }
     },
-    /* `count` lines without mappings inserted before output line `at` */
+    /* `count` lines without mappings put in before output line `at` (once,
+     * after the rest) */
     insertLines(at, count) {
-      lineOf(at);
-      lines.splice(at, 0, ...Array.from({ length: count }, () => []));
+      inserted = [at, count];
     },
     map() {
+      let mappings = out.toString();
+      if (inserted && inserted[1] > 0) {
+        /* empty lines carry no state: the lines after them are unchanged */
+        let pos = 0;
+        for (let l = 0; l < inserted[0] && pos >= 0; l++) pos = mappings.indexOf(';', pos) + (l + 1 < inserted[0] ? 1 : 0);
+        const cut = inserted[0] === 0 ? 0 : pos < 0 ? mappings.length : pos;
+        const pad = ';'.repeat(inserted[1]);
+        mappings = inserted[0] === 0 ? pad + mappings
+          : cut >= mappings.length ? mappings + ';'.repeat(Math.max(0, inserted[0] - out.line - 1)) + pad
+            : mappings.slice(0, cut) + pad + mappings.slice(cut);
+      }
       return {
         version: 3,
         file,
-        ...(trace && inputMap.sourceRoot ? { sourceRoot: inputMap.sourceRoot } : {}),
-        sources: trace ? trace.sources : [file],
-        sourcesContent: trace ? (trace.sourcesContent || null) : [code],
-        names: trace ? trace.names : [],
-        mappings: encode(lines),
+        ...(input && inputMap.sourceRoot ? { sourceRoot: inputMap.sourceRoot } : {}),
+        sources: input ? inputMap.sources : [file],
+        sourcesContent: input ? (inputMap.sourcesContent || null) : [code],
+        names: input ? (inputMap.names || []) : [],
+        mappings,
       };
     },
   };
