@@ -67,15 +67,31 @@ export function setChunkMap(bundle, chunk, map) {
  * bundle is stamped: mod_ssr reads a map only with a bundle of its id). */
 export function stampSourceMap(bundleFile, id) {
   const file = `${bundleFile}.map`;
-  let map;
+  let text;
   try {
-    map = JSON.parse(fs.readFileSync(file, 'utf8'));
+    text = fs.readFileSync(file, 'utf8');
   } catch {
-    return;     /* no map, or not one this plugin wrote */
+    return;     /* no map */
   }
-  if (!map || typeof map !== 'object') return;
-  map[MAP_BUILD_KEY] = id;
+  /* the map as rootRelativeMap made it ends with the build id: replaced
+   * in the text (a watch rebuild's map is megabytes of JSON) */
+  const tail = Math.max(0, text.length - 512);
+  const m = new RegExp(`,"${MAP_BUILD_KEY}":"[^"\\\\]*"\\}\\s*$`).exec(text.slice(tail));
+  let out;
+  if (m) {
+    out = text.slice(0, tail + m.index) + `,"${MAP_BUILD_KEY}":${JSON.stringify(id)}}`;
+  } else {
+    let map;
+    try {
+      map = JSON.parse(text);
+    } catch {
+      return;     /* not one this plugin wrote */
+    }
+    if (!map || typeof map !== 'object') return;
+    map[MAP_BUILD_KEY] = id;
+    out = JSON.stringify(map);
+  }
   const tmp = `${file}.mod_ssr-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
-  fs.writeFileSync(tmp, JSON.stringify(map));
+  fs.writeFileSync(tmp, out);
   fs.renameSync(tmp, file);
 }
