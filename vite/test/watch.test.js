@@ -118,13 +118,13 @@ test('a change to a shared module rebuilds the server and the client, then touch
 test('a rebuild reuses the unchanged modules\' transforms, and the SSR manifest does not grow', () => {
   const lines = output.match(/server bundle: \d+ of \d+ modules reused, \d+ of \d+ statement groups compiled/g) || [];
   assert.ok(lines.length >= 2, output.slice(-3000));
-  // the rebuild of the edit (a watcher may see one save as two changes:
-  // a second rebuild then reuses everything)
-  const partial = lines.slice(1).some((line) => {
+  // the rebuild for the edit (on a busy machine a late file event can add
+  // one more rebuild, with nothing to compile, after it)
+  const partial = lines.slice(1).filter((line) => {
     const [, reused, total] = /(\d+) of (\d+) modules/.exec(line).map(Number);
     return reused > 0 && reused < total;
   });
-  assert.ok(partial, lines.join('\n'));
+  assert.ok(partial.length >= 1, lines.join('\n'));
   // a fresh build's manifest: each list once, only files that exist
   const manifest = JSON.parse(read('dist/client/.vite/ssr-manifest.json'));
   assert.deepEqual(manifest['src/lazy.ts']?.length, 1, JSON.stringify(manifest));
