@@ -345,7 +345,8 @@ export async function startDev(opts = {}) {
        * every module), which would delay the update on its way to the page */
       build: { watch: { buildDelay: BUILD_DELAY_MS } },
       environments: {
-        ssr: { build: { outDir: serverDir, emptyOutDir: false } },
+        /* no gzip of the bundle for the log line: a dev rebuild's time */
+        ssr: { build: { outDir: serverDir, emptyOutDir: false, reportCompressedSize: false } },
       },
       plugins: [tracker],
       [DEV_BUILD_KEY]: pieceCache(),
