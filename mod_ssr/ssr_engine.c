@@ -2,9 +2,10 @@
  * ssr_engine.c -- Duktape heaps holding a compiled SSR bundle: bytecode
  * cache, heap lifecycle, the host runtime's C side, and the render loop.
  *
- * Every heap has its own counting allocator.  It enforces the memory limit,
- * and because it knows every block it handed out, a heap that Duktape
- * declared dead (fatal error) can still be freed without calling into it.
+ * Every heap has its own counting allocator over its own block store
+ * (ssr_arena.c).  It enforces the memory limit, and because the store knows
+ * every block it handed out, a heap that Duktape declared dead (fatal
+ * error) can still be freed without calling into it.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE             /* pthread_getattr_np */
@@ -23,6 +24,7 @@
 #include <apr_time.h>
 
 #include "duktape.h"
+#include "ssr_arena.h"
 #include "ssr_collections.h"
 #include "ssr_engine.h"
 #include "ssr_natives.h"
@@ -42,20 +44,11 @@ struct ssr_bundle_t {
     apr_size_t bundle_bc_len;
 };
 
-/* Header of every block the allocator hands to Duktape; 32 bytes keeps the
- * payload 16-byte aligned. */
-typedef struct ssr__block {
-    struct ssr__block *prev;
-    struct ssr__block *next;
-    size_t size;
-    size_t pad_;
-} ssr__block;
-
 struct ssr_heap_t {
     duk_context *ctx;
     const ssr_bundle_t *bundle;
     ssr_heap_opts_t opts;
-    ssr__block *blocks;          /* every live allocation */
+    ssr_arena_t arena;           /* every live allocation */
     apr_size_t used;
     int refusals;                /* allocations refused (this render) */
     unsigned alloc_ticks;        /* allocations, for the deadline check */
@@ -144,29 +137,6 @@ static apr_array_header_t *ssr__clean_pairs(apr_pool_t *p,
 
 /* --- allocator ----------------------------------------------------------- */
 
-static void ssr__link(ssr_heap_t *h, ssr__block *b)
-{
-    b->prev = NULL;
-    b->next = h->blocks;
-    if (h->blocks) {
-        h->blocks->prev = b;
-    }
-    h->blocks = b;
-}
-
-static void ssr__unlink(ssr_heap_t *h, ssr__block *b)
-{
-    if (b->prev) {
-        b->prev->next = b->next;
-    }
-    else {
-        h->blocks = b->next;
-    }
-    if (b->next) {
-        b->next->prev = b->prev;
-    }
-}
-
 /* Duktape answers a refused allocation with up to 10 garbage collections,
  * retrying after each, then throws a RangeError the bundle can catch -- and
  * a bundle that catches it and allocates again spends seconds in rounds of
@@ -213,12 +183,13 @@ static void ssr__check_deadline(ssr_heap_t *h)
 }
 
 /* Whether the heap may grow by more bytes: a block of that size must not
- * overflow with its header, nor the total pass the limit (compared without
- * adding, so a huge request cannot wrap around). */
+ * overflow with its header (the store refuses those too), nor the total
+ * pass the limit (compared without adding, so a huge request cannot wrap
+ * around). */
 static int ssr__admit(ssr_heap_t *h, size_t more)
 {
     ssr__check_deadline(h);
-    if (more > SIZE_MAX - sizeof(ssr__block)) {
+    if (more > SIZE_MAX / 2) {
         return ssr__refuse(h);
     }
     if (h->opts.memory_limit &&
@@ -229,46 +200,47 @@ static int ssr__admit(ssr_heap_t *h, size_t more)
     return 1;
 }
 
+static void ssr__count(ssr_heap_t *h, apr_size_t was, apr_size_t now)
+{
+    h->used = h->used - was + now;
+    if (h->used > h->peak) {
+        h->peak = h->used;
+    }
+}
+
 static void *ssr__alloc(void *udata, duk_size_t size)
 {
     ssr_heap_t *h = udata;
-    ssr__block *b;
+    void *p;
 
     if (!ssr__admit(h, size)) {
         return NULL;
     }
-    b = malloc(sizeof(*b) + size);
-    if (b == NULL) {
+    p = ssr_arena_alloc(&h->arena, size);
+    if (p == NULL) {
         ssr__refuse(h);
         return NULL;
     }
-    b->size = size;
-    ssr__link(h, b);
-    h->used += size;
-    if (h->used > h->peak) {
-        h->peak = h->used;
-    }
-    return b + 1;
+    ssr__count(h, 0, size);
+    return p;
 }
 
 static void ssr__free(void *udata, void *ptr)
 {
     ssr_heap_t *h = udata;
-    ssr__block *b;
 
     if (ptr == NULL) {
         return;
     }
-    b = (ssr__block *) ptr - 1;
-    ssr__unlink(h, b);
-    h->used -= b->size;
-    free(b);
+    h->used -= ssr_arena_size(ptr);
+    ssr_arena_free(&h->arena, ptr);
 }
 
 static void *ssr__realloc(void *udata, void *ptr, duk_size_t size)
 {
     ssr_heap_t *h = udata;
-    ssr__block *b, *nb;
+    apr_size_t was;
+    void *np;
 
     if (ptr == NULL) {
         return ssr__alloc(udata, size);
@@ -277,36 +249,22 @@ static void *ssr__realloc(void *udata, void *ptr, duk_size_t size)
         ssr__free(udata, ptr);
         return NULL;
     }
-    b = (ssr__block *) ptr - 1;
-    if (size > b->size && !ssr__admit(h, size - b->size)) {
+    was = ssr_arena_size(ptr);
+    if (size > was && !ssr__admit(h, size - was)) {
         return NULL;
     }
-    ssr__unlink(h, b);
-    nb = realloc(b, sizeof(*nb) + size);
-    if (nb == NULL) {
-        ssr__link(h, b);    /* the old block is still valid */
+    np = ssr_arena_realloc(&h->arena, ptr, size);
+    if (np == NULL) {
         ssr__refuse(h);
         return NULL;
     }
-    h->used = h->used - nb->size + size;
-    nb->size = size;
-    ssr__link(h, nb);
-    if (h->used > h->peak) {
-        h->peak = h->used;
-    }
-    return nb + 1;
+    ssr__count(h, was, size);
+    return np;
 }
 
 static void ssr__free_all_blocks(ssr_heap_t *h)
 {
-    ssr__block *b = h->blocks, *next;
-
-    while (b) {
-        next = b->next;
-        free(b);
-        b = next;
-    }
-    h->blocks = NULL;
+    ssr_arena_clear(&h->arena);
     h->used = 0;
 }
 

@@ -57,6 +57,13 @@ export interface ModSsrOptions {
    * Default: true.
    */
   nativeEscape?: boolean;
+  /**
+   * Make the page builders of the renderers mod_ssr knows (React's
+   * renderToString) collect their chunks and join them once instead of
+   * `result += chunk`; same output, faster renders (docs/performance.md).
+   * Default: true.
+   */
+  stringBuilder?: boolean;
   /** Time limit of the prerender, in ms. Default: 300000. */
   prerenderTimeout?: number;
   /**

@@ -30,6 +30,7 @@ int main(void)
     srunner_add_suite(sr, natives_suite());
     srunner_add_suite(sr, fetch_suite());
     srunner_add_suite(sr, srcmap_suite());
+    srunner_add_suite(sr, arena_suite());
 
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);

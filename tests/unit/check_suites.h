@@ -18,5 +18,6 @@ Suite *text_suite(void);
 Suite *natives_suite(void);
 Suite *fetch_suite(void);
 Suite *srcmap_suite(void);
+Suite *arena_suite(void);
 
 #endif /* CHECK_SUITES_H */

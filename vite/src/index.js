@@ -43,6 +43,7 @@ import babel from '@babel/core';
 import presetEnv from '@babel/preset-env';
 import * as acorn from 'acorn';
 import { transformNativeEscapes } from './native-escape.js';
+import { transformStringBuilders } from './string-builders.js';
 import { rootRelativeMap, serverSourcemap, setChunkMap, stampSourceMap } from './sourcemap.js';
 import {
   appBuildReusable, removeAppBuildRecord, writeAppBuildRecord,
@@ -66,7 +67,7 @@ const TOOL_VERSIONS = {
   coreJs: require('core-js/package.json').version,
   /* the code itself: a package's files all have one mtime once installed */
   sources: crypto.createHash('sha256')
-    .update(['index.js', 'native-escape.js', 'transform-cache.js']
+    .update(['index.js', 'native-escape.js', 'string-builders.js', 'transform-cache.js']
       .map((f) => fs.readFileSync(path.join(here, f), 'utf8')).join('\0'))
     .digest('hex'),
 };
@@ -879,7 +880,8 @@ export default function modSsr(options = {}) {
         const dir = options.cache === false ? null
           : options.cacheDir ? path.resolve(config.root, options.cacheDir)
             : options.cache === 'memory' ? null : defaultCacheDir(config.root);
-        const fp = fingerprint({ TOOL_VERSIONS, targets, exclude, include, wantMaps });
+        const fp = fingerprint({ TOOL_VERSIONS, targets, exclude, include, wantMaps,
+          rendererPaths: [useEscape, useBuilder] });
         caches = options.cache === false ? null : {
           babel: createTransformCache({ name: 'babel', fingerprint: fp, dir }),
           escape: createTransformCache({ name: 'escape', fingerprint: fp, dir }),
@@ -1356,12 +1358,31 @@ export default function modSsr(options = {}) {
   }
 
   /* The HTML escape helpers of known renderers call mod_ssr's native escape
-   * (native-escape.js); `nativeEscape: false` keeps them as they are. Before
-   * any other transform: the helpers are matched on their published source. */
+   * (native-escape.js; `nativeEscape: false` keeps them as they are), and
+   * the page builders of known renderers join their chunks once instead of
+   * `+=` (string-builders.js; `stringBuilder: false`). Before any other
+   * transform: both are matched on the published source. */
+  const useEscape = options.nativeEscape !== false;
+  const useBuilder = options.stringBuilder !== false;
+  const rendererPaths = (input) => {
+    const escaped = useEscape ? transformNativeEscapes(input) : null;
+    const built = useBuilder
+      ? transformStringBuilders(escaped && escaped.changed.length ? escaped.code : input)
+      : null;
+    if (!escaped && !built) return null;
+    let code = input;
+    if (escaped && escaped.changed.length) code = escaped.code;
+    if (built && built.changed.length) code = built.code;
+    return {
+      code,
+      changed: [...(escaped ? escaped.changed : []), ...(built ? built.changed : [])],
+      skipped: [...(escaped ? escaped.skipped : []), ...(built ? built.skipped : [])],
+    };
+  };
   const nativeEscapePlugin = {
     name: `${PLUGIN}:native-escape`,
     applyToEnvironment(environment) {
-      return options.nativeEscape !== false &&
+      return (useEscape || useBuilder) &&
         environment.name === 'ssr' && environment.config.command === 'build';
     },
     transform: {
@@ -1370,18 +1391,18 @@ export default function modSsr(options = {}) {
         const file = cleanId(id);
         if (file.startsWith('\0') || !JS_LIKE.test(file)) return null;
         const result = caches
-          ? await caches.escape.get(file, code, async (input) => transformNativeEscapes(input))
-          : transformNativeEscapes(code);
+          ? await caches.escape.get(file, code, async (input) => rendererPaths(input))
+          : rendererPaths(code);
         if (!result) return null;
         /* a package's helper of another version (an app's own function of
          * the same name is none of these) */
         if (/[\\/]node_modules[\\/]/.test(file)) {
           for (const why of result.skipped) {
-            this.info(`${display(file)}: ${why}: left as it is (no native escape)`);
+            this.info(`${display(file)}: ${why}: left as it is`);
           }
         }
         if (result.changed.length === 0) return null;
-        /* the helper's first line grows: lines keep their numbers */
+        /* edits stay on their lines: lines keep their numbers */
         return { code: result.code, map: null };
       },
     },
