@@ -32,6 +32,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { buildNodeReference, serverEntry } from './node-reference.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -69,48 +70,6 @@ function findSsrRender(explicit) {
   return null;
 }
 
-async function flattenPlugins(list) {
-  const out = [];
-  for (const p of await Promise.all([].concat(list || []))) {
-    if (Array.isArray(p)) out.push(...(await flattenPlugins(p)));
-    else if (p) out.push(p);
-  }
-  return out;
-}
-
-/* The app's standard SSR build, for Node: its own Vite config minus
- * vite-plugin-mod-ssr, `build.ssr` = the entry. */
-async function buildNodeReference(vite, appDir, entry, outDir) {
-  const loaded = await vite.loadConfigFromFile(
-    { command: 'build', mode: 'production', isSsrBuild: true, isPreview: false },
-    undefined, appDir, 'silent');
-  const config = loaded ? loaded.config : {};
-  const plugins = (await flattenPlugins(config.plugins))
-    .filter((p) => !(typeof p.name === 'string' && p.name.startsWith('vite-plugin-mod-ssr')));
-  await vite.build({
-    ...config,
-    configFile: false,
-    root: appDir,
-    mode: 'production',
-    logLevel: 'warn',
-    plugins,
-    build: {
-      ...(config.build || {}),
-      ssr: entry,
-      outDir,
-      emptyOutDir: true,
-      copyPublicDir: false,
-      ssrManifest: false,
-      manifest: false,
-    },
-  });
-  const base = config.base || '/';
-  const file = fs.readdirSync(outDir).find((f) => /^entry-server\.m?js$/.test(f)) ||
-    fs.readdirSync(outDir).find((f) => /\.m?js$/.test(f));
-  if (!file) throw new Error(`no server bundle in ${outDir}`);
-  return { file: path.join(outDir, file), base };
-}
-
 function splice(template, head, html) {
   /* literal insertion (function replacers), as mod_ssr does */
   return template
@@ -141,9 +100,7 @@ async function main() {
   }
   const vite = await import(pathToFileURL(vitePath).href);
 
-  const entry = opts.entry || ['src/entry-server.tsx', 'src/entry-server.ts', 'src/entry-server.jsx', 'src/entry-server.js']
-    .find((f) => fs.existsSync(path.join(appDir, f)));
-  if (!entry) throw new Error(`no src/entry-server.* in ${appDir} (use --entry)`);
+  const entry = opts.entry || serverEntry(appDir);
 
   if (opts.build) {
     const r = spawnSync(process.execPath, [path.join(path.dirname(vitePath), '..', '..', 'bin', 'vite.js'), 'build'],

@@ -25,6 +25,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { HOST, startHttpd, freePort, request } from '../integration/lib/httpd.mjs';
 import { HAVE_PROXY, startBackend, prepareDist, proxyModules, vhost } from './lib/data-api.mjs';
+import { buildNodeReference, serverEntry } from '../../examples/node-reference.mjs';
 
 function parseArgs(argv) {
   const opts = { app: process.cwd(), urls: [] };
@@ -35,45 +36,6 @@ function parseArgs(argv) {
   }
   if (opts.urls.length === 0) opts.urls = ['/', '/about'];
   return opts;
-}
-
-async function flattenPlugins(list) {
-  const out = [];
-  for (const p of await Promise.all([].concat(list || []))) {
-    if (Array.isArray(p)) out.push(...(await flattenPlugins(p)));
-    else if (p) out.push(p);
-  }
-  return out;
-}
-
-// The app's standard SSR build, for Node (as examples/compare.mjs makes it).
-async function buildNodeReference(vite, appDir, entry, outDir) {
-  const loaded = await vite.loadConfigFromFile(
-    { command: 'build', mode: 'production', isSsrBuild: true, isPreview: false },
-    undefined, appDir, 'silent');
-  const config = loaded ? loaded.config : {};
-  const plugins = (await flattenPlugins(config.plugins))
-    .filter((p) => !(typeof p.name === 'string' && p.name.startsWith('vite-plugin-mod-ssr')));
-  await vite.build({
-    ...config,
-    configFile: false,
-    root: appDir,
-    mode: 'production',
-    logLevel: 'warn',
-    plugins,
-    build: {
-      ...(config.build || {}),
-      ssr: entry,
-      outDir,
-      emptyOutDir: true,
-      copyPublicDir: false,
-      ssrManifest: false,
-      manifest: false,
-    },
-  });
-  const file = fs.readdirSync(outDir).find((f) => /^entry-server\.m?js$/.test(f));
-  if (!file) throw new Error(`no server bundle in ${outDir}`);
-  return { file: path.join(outDir, file), base: config.base || '/' };
 }
 
 const splice = (template, head, html) => template
@@ -92,9 +54,7 @@ async function main() {
   if (!HAVE_PROXY) throw new Error('mod_proxy/mod_proxy_http not installed');
   const req = createRequire(path.join(appDir, 'package.json'));
   const vite = await import(pathToFileURL(req.resolve('vite')).href);
-  const entry = ['src/entry-server.jsx', 'src/entry-server.js']
-    .find((f) => fs.existsSync(path.join(appDir, f)));
-  if (!entry) throw new Error(`no src/entry-server.{jsx,js} in ${appDir}`);
+  const entry = serverEntry(appDir);
 
   const workDir = path.join(appDir, 'node_modules', '.cache', 'mod-ssr-compare');
   const app = prepareDist(appDir);

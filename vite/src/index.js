@@ -703,7 +703,9 @@ export default function modSsr(options = {}) {
    * so that Babel reuses its loaded plugins from call to call. */
   let statementOptions = null;
   const chunkStatementOptions = () => {
-    statementOptions = statementOptions || { ...babelChunkOptions('entry-server.js'), sourceMaps: false };
+    if (!statementOptions || statementOptions.sourceMaps !== wantMaps) {
+      statementOptions = { ...babelChunkOptions('entry-server.js'), sourceMaps: wantMaps };
+    }
     return statementOptions;
   };
 
@@ -735,7 +737,7 @@ export default function modSsr(options = {}) {
         /* watch mode: Vite would empty the directory before each rebuild,
          * leaving mod_ssr a moment without a bundle (and the marker) */
         emptyOutDir: watching ? (userSsrBuild.emptyOutDir ?? false) : true,
-        sourcemap: serverSourcemap(userSsrBuild, userConfig.build, options, watching),
+        sourcemap: serverSourcemap(userSsrBuild, userConfig.build, options),
         rollupOptions: { output: ssrOutput },
       };
       /* `vite build --ssr <entry>` (the standard template's build:server)
@@ -997,10 +999,12 @@ export default function modSsr(options = {}) {
         }
         let result = null;
         /* statement by statement, reusing the last build's results
-         * (transform-cache.js); not with source maps or a minifier */
-        if (caches && !wantMaps && !minified) {
+         * (transform-cache.js), its map chained with the bundler's as the
+         * whole-chunk pass does; not with a minifier */
+        if (caches && !minified) {
           result = await lowerChunk(chunk.code, {
             acorn, babel, babelOptions: chunkStatementOptions(), cache: caches.chunk,
+            sourceMaps: wantMaps, inputSourceMap: wantMaps && chunk.map ? chunk.map : null, file: chunk.fileName,
           });
         }
         try {

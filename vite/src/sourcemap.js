@@ -4,8 +4,8 @@
  * frames of a render error at the app's sources (`src/App.jsx:12:5`)
  * instead of the bundle's line 16112.  The map is the chain of the
  * bundler's map (each module's own Babel map, chained by the bundler) and
- * the map of the Babel pass over the whole chunk (index.js), shifted for
- * the lines the plugin puts in front.  Here: it is on by default for the
+ * the map of the Babel pass over the chunk (index.js; by statement groups
+ * in transform-cache.js), shifted for the lines the plugin puts in front.  Here: it is on by default for the
  * server build, its sources are named from the project root, and it
  * carries the build id, so that mod_ssr never reads one build's map with
  * another build's bundle. */
@@ -17,14 +17,13 @@ import crypto from 'node:crypto';
 export const MAP_BUILD_KEY = 'x_mod_ssr_build';
 
 /** `build.sourcemap` for the server build: what the user chose for it (or
- * for every build), else the plugin's `sourcemap` option, else on for a
- * build and off for a watch build.  A map costs nothing at run time:
- * mod_ssr reads it once per build and decodes it only to report an error;
- * but it costs a rebuild the reuse of the last build's compiled chunk
- * (transform-cache.js cannot carry maps yet): a one-line edit would be
- * rebuilt in seconds instead of about one. */
-export function serverSourcemap(userSsrBuild, userBuild, options, watching = false) {
-  return userSsrBuild?.sourcemap ?? userBuild?.sourcemap ?? options?.sourcemap ?? !watching;
+ * for every build), else the plugin's `sourcemap` option, else on, watch
+ * builds (the dev loop) included: there the error log and the overlay
+ * matter most.  A map costs nothing at run time: mod_ssr reads it once per
+ * build and decodes it only to report an error; a watch rebuild composes
+ * it from cached pieces (transform-cache.js). */
+export function serverSourcemap(userSsrBuild, userBuild, options) {
+  return userSsrBuild?.sourcemap ?? userBuild?.sourcemap ?? options?.sourcemap ?? true;
 }
 
 const toPosix = (p) => p.split(path.sep).join('/');
@@ -68,15 +67,31 @@ export function setChunkMap(bundle, chunk, map) {
  * bundle is stamped: mod_ssr reads a map only with a bundle of its id). */
 export function stampSourceMap(bundleFile, id) {
   const file = `${bundleFile}.map`;
-  let map;
+  let text;
   try {
-    map = JSON.parse(fs.readFileSync(file, 'utf8'));
+    text = fs.readFileSync(file, 'utf8');
   } catch {
-    return;     /* no map, or not one this plugin wrote */
+    return;     /* no map */
   }
-  if (!map || typeof map !== 'object') return;
-  map[MAP_BUILD_KEY] = id;
+  /* the map as rootRelativeMap made it ends with the build id: replaced
+   * in the text (a watch rebuild's map is megabytes of JSON) */
+  const tail = Math.max(0, text.length - 512);
+  const m = new RegExp(`,"${MAP_BUILD_KEY}":"[^"\\\\]*"\\}\\s*$`).exec(text.slice(tail));
+  let out;
+  if (m) {
+    out = text.slice(0, tail + m.index) + `,"${MAP_BUILD_KEY}":${JSON.stringify(id)}}`;
+  } else {
+    let map;
+    try {
+      map = JSON.parse(text);
+    } catch {
+      return;     /* not one this plugin wrote */
+    }
+    if (!map || typeof map !== 'object') return;
+    map[MAP_BUILD_KEY] = id;
+    out = JSON.stringify(map);
+  }
   const tmp = `${file}.mod_ssr-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
-  fs.writeFileSync(tmp, JSON.stringify(map));
+  fs.writeFileSync(tmp, out);
   fs.renameSync(tmp, file);
 }

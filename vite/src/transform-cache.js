@@ -19,6 +19,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { decode, encode } from '@jridgewell/sourcemap-codec';
 
 const MEMORY_LIMIT = 20000;          /* results kept in memory per cache */
 
@@ -165,6 +166,14 @@ export function createTransformCache({ name, fingerprint: fp, dir = null }) {
  * that it picks others.  When anything does not fit (a parse error, a helper
  * whose name another statement's helper uses for other code), null is
  * returned and the caller compiles the whole chunk as before.
+ *
+ * With source maps, each compiled group's Babel map is cached with it,
+ * relative to the group (its text is the key: the same group is at another
+ * place in the next chunk).  The lowered chunk's map is put together from
+ * the pieces: a compiled group's map shifted to where the group starts in
+ * the chunk and where its output lands, text kept as it is mapped to
+ * itself, and the whole traced through the bundler's map of the chunk, as
+ * Babel's `inputSourceMap` does for the whole-chunk pass.
  * ------------------------------------------------------------------------- */
 
 const ES5_TYPES = new Set([
@@ -263,15 +272,309 @@ const NAMES_MARK = '"__mod_ssr_chunk_names__"';
 const GROUP_SPREAD = 12;          /* about one statement in 12 ends a group */
 const GROUP_MAX_CHARS = 48 * 1024;
 
+/* The line and column of each end of a text, as a source map counts them. */
+function endOf(text, line = 0, col = 0) {
+  let at = text.indexOf('\n');
+  if (at < 0) return { line, col: col + text.length };
+  let last = at;
+  for (;;) {
+    line++;
+    last = at;
+    at = text.indexOf('\n', at + 1);
+    if (at < 0) break;
+  }
+  return { line, col: text.length - last - 1 };
+}
+
+/* A compiled group's map, relative to the group's text (input) and to the
+ * body kept of Babel's output (output), encoded: Babel's map of the whole
+ * output less what lies outside the body (the helpers and temporaries
+ * before it, the names line after it). */
+function groupMap(map, output, bodyStart, bodyText, textLines) {
+  const from = endOf(output.slice(0, bodyStart));
+  const to = endOf(bodyText, from.line, from.col);
+  const lines = decode(map.mappings);
+  const out = [];
+  for (let l = from.line; l <= to.line && l < lines.length; l++) {
+    const segs = [];
+    for (const s of lines[l]) {
+      if (s.length < 4 || s[2] >= textLines) continue;
+      if (l === from.line && s[0] < from.col) continue;
+      if (l === to.line && s[0] >= to.col) continue;
+      segs.push([l === from.line ? s[0] - from.col : s[0], 0, s[2], s[3]]);
+    }
+    out.push(segs);
+  }
+  return encode(out);
+}
+
+/* Source map mappings without an array per segment: a rebuild of a React
+ * app's chunk goes through a few hundred thousand segments, and arrays of
+ * them cost more in garbage collection than the work itself. */
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const B64_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < B64.length; i++) B64_VALUE[B64.charCodeAt(i)] = i;
+
+/* Decodes mappings into flat segments: 6 ints each (generated column,
+ * field count, source, line, column, name), and each line's first segment
+ * (lines[l] .. lines[l + 1]). */
+function decodeFlat(mappings) {
+  let n = 1;
+  for (let i = 0; i < mappings.length; i++) {
+    const c = mappings.charCodeAt(i);
+    if (c === 44 || c === 59) n++;
+  }
+  const seg = new Int32Array(n * 6);
+  const lines = [0];
+  let count = 0;
+  let i = 0;
+  const len = mappings.length;
+  const vlq = () => {
+    let value = 0;
+    let shift = 0;
+    for (;;) {
+      const c = mappings.charCodeAt(i++);
+      const d = c < 128 ? B64_VALUE[c] : -1;
+      if (d < 0) throw new Error('malformed mappings');
+      value |= (d & 31) << shift;
+      if (!(d & 32)) break;
+      shift += 5;
+    }
+    return value & 1 ? -(value >>> 1) : value >>> 1;
+  };
+  const more = () => i < len && mappings.charCodeAt(i) !== 44 && mappings.charCodeAt(i) !== 59;
+  let gcol = 0;
+  let src = 0;
+  let line = 0;
+  let col = 0;
+  let name = 0;
+  while (i < len) {
+    const c = mappings.charCodeAt(i);
+    if (c === 59) {
+      lines.push(count);
+      gcol = 0;
+      i++;
+      continue;
+    }
+    if (c === 44) {
+      i++;
+      continue;
+    }
+    const o = count * 6;
+    gcol += vlq();
+    seg[o] = gcol;
+    seg[o + 1] = 1;
+    if (more()) {
+      src += vlq();
+      line += vlq();
+      col += vlq();
+      seg[o + 1] = 4;
+      seg[o + 2] = src;
+      seg[o + 3] = line;
+      seg[o + 4] = col;
+      if (more()) {
+        name += vlq();
+        seg[o + 1] = 5;
+        seg[o + 5] = name;
+      }
+    }
+    count++;
+  }
+  lines.push(count);
+  return { seg, lines };
+}
+
+/* Encodes segments given in order (line by line, columns rising). */
+function flatEncoder() {
+  let buf = new Uint8Array(1 << 16);
+  let len = 0;
+  let line = 0;
+  let first = true;
+  let gcol = 0;
+  let src = 0;
+  let oline = 0;
+  let ocol = 0;
+  let name = 0;
+  const byte = (b) => {
+    if (len === buf.length) {
+      const bigger = new Uint8Array(buf.length * 2);
+      bigger.set(buf);
+      buf = bigger;
+    }
+    buf[len++] = b;
+  };
+  const vlq = (v) => {
+    let x = v < 0 ? (-v << 1) | 1 : v << 1;
+    do {
+      let d = x & 31;
+      x >>>= 5;
+      if (x > 0) d |= 32;
+      byte(B64.charCodeAt(d));
+    } while (x > 0);
+  };
+  return {
+    add(l, c, fields, s, ol, oc, nm) {
+      while (line < l) {
+        byte(59);
+        line++;
+        gcol = 0;
+        first = true;
+      }
+      if (!first) byte(44);
+      first = false;
+      vlq(c - gcol);
+      gcol = c;
+      if (fields < 4) return;
+      vlq(s - src);
+      vlq(ol - oline);
+      vlq(oc - ocol);
+      src = s;
+      oline = ol;
+      ocol = oc;
+      if (fields < 5) return;
+      vlq(nm - name);
+      name = nm;
+    },
+    get line() {
+      return line;
+    },
+    toString() {
+      return Buffer.from(buf.buffer, 0, len).toString('latin1');
+    },
+  };
+}
+
+/* The map of the lowered chunk, built piece by piece in output order.
+ * inputMap: the bundler's map of the chunk (null: the chunk is the source). */
+function chunkMapBuilder(code, inputMap, file) {
+  const lineStarts = [0];
+  for (let at = code.indexOf('\n'); at >= 0; at = code.indexOf('\n', at + 1)) lineStarts.push(at + 1);
+  const locOf = (offset) => {
+    let lo = 0;
+    let hi = lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (lineStarts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo, col: offset - lineStarts[lo] };
+  };
+  if (inputMap && (typeof inputMap.mappings !== 'string' || !Array.isArray(inputMap.sources))) {
+    throw new Error('unreadable input map');
+  }
+  const input = inputMap ? decodeFlat(inputMap.mappings) : null;
+  const inSeg = input && input.seg;
+  const inLines = input && input.lines;
+  /* the input segment a chunk position is in: the last one at or before
+   * the column (the first of those at the same column), as Babel's
+   * remapping of an input map traces it; -1: none */
+  const traceAt = (line, col) => {
+    if (line + 1 >= inLines.length) return -1;
+    let lo = inLines[line];
+    let hi = inLines[line + 1] - 1;
+    if (hi < lo || inSeg[lo * 6] > col) return -1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (inSeg[mid * 6] <= col) lo = mid;
+      else hi = mid - 1;
+    }
+    while (lo > inLines[line] && inSeg[(lo - 1) * 6] === inSeg[lo * 6]) lo--;
+    return lo;
+  };
+  const out = flatEncoder();
+  let inserted = null;    /* [line, count]: empty lines put in afterwards */
+  return {
+    /* chunk text [a, b) copied to output position `at`: itself */
+    kept(a, b, at) {
+      if (a >= b) return;
+      const s = locOf(a);
+      const e = locOf(b);
+      for (let l = s.line; l <= e.line; l++) {
+        const startCol = l === s.line ? s.col : 0;
+        const outLine = at.line + l - s.line;
+        const shift = l === s.line ? at.col - s.col : 0;
+        if (!input) {
+          if (l < e.line || e.col > startCol) out.add(outLine, startCol + shift, 4, 0, l, startCol, 0);
+          continue;
+        }
+        if (l + 1 >= inLines.length) break;
+        for (let k = inLines[l]; k < inLines[l + 1]; k++) {
+          const o = k * 6;
+          if (inSeg[o] < startCol) continue;
+          if (l === e.line && inSeg[o] >= e.col) break;
+          out.add(outLine, inSeg[o] + shift, inSeg[o + 1], inSeg[o + 2], inSeg[o + 3], inSeg[o + 4], inSeg[o + 5]);
+        }
+      }
+    },
+    /* a compiled group (chunk offset `start`) whose body is at output
+     * position `at`, with its cached relative map */
+    compiled(start, at, encoded) {
+      const g = locOf(start);
+      const rel = decodeFlat(encoded);
+      for (let ol = 0; ol + 1 < rel.lines.length; ol++) {
+        for (let k = rel.lines[ol]; k < rel.lines[ol + 1]; k++) {
+          const o = k * 6;
+          if (rel.seg[o + 1] < 4) continue;
+          const sl = rel.seg[o + 3];
+          const line = g.line + sl;
+          const col = sl === 0 ? g.col + rel.seg[o + 4] : rel.seg[o + 4];
+          const outCol = ol === 0 ? at.col + rel.seg[o] : rel.seg[o];
+          if (!input) {
+            out.add(at.line + ol, outCol, 4, 0, line, col, 0);
+            continue;
+          }
+          const t = traceAt(line, col);
+          if (t < 0 || inSeg[t * 6 + 1] < 4) continue;
+          const i = t * 6;
+          out.add(at.line + ol, outCol, inSeg[i + 1], inSeg[i + 2], inSeg[i + 3], inSeg[i + 4], inSeg[i + 5]);
+        }
+      }
+    },
+    /* `count` lines without mappings put in before output line `at` (once,
+     * after the rest) */
+    insertLines(at, count) {
+      inserted = [at, count];
+    },
+    map() {
+      let mappings = out.toString();
+      if (inserted && inserted[1] > 0) {
+        /* empty lines carry no state: the lines after them are unchanged */
+        let pos = 0;
+        for (let l = 0; l < inserted[0] && pos >= 0; l++) pos = mappings.indexOf(';', pos) + (l + 1 < inserted[0] ? 1 : 0);
+        const cut = inserted[0] === 0 ? 0 : pos < 0 ? mappings.length : pos;
+        const pad = ';'.repeat(inserted[1]);
+        mappings = inserted[0] === 0 ? pad + mappings
+          : cut >= mappings.length ? mappings + ';'.repeat(Math.max(0, inserted[0] - out.line - 1)) + pad
+            : mappings.slice(0, cut) + pad + mappings.slice(cut);
+      }
+      return {
+        version: 3,
+        file,
+        ...(input && inputMap.sourceRoot ? { sourceRoot: inputMap.sourceRoot } : {}),
+        sources: input ? inputMap.sources : [file],
+        sourcesContent: input ? (inputMap.sourcesContent || null) : [code],
+        names: input ? (inputMap.names || []) : [],
+        mappings,
+      };
+    },
+  };
+}
+
 /**
  * Compiles a chunk to ES5 statement by statement, with cached results.
  * @param {string} code the chunk (a script)
  * @param {object} deps { acorn, babel, babelOptions (for one statement, a
- *   script), cache (createTransformCache) }
- * @returns {Promise<{ code: string, metadata: object, compiled: number,
- *   reused: number } | null>} null: compile the whole chunk instead
+ *   script; with `sourceMaps: true` when a map is wanted), cache
+ *   (createTransformCache), sourceMaps (a map of the result is wanted),
+ *   inputSourceMap (the bundler's map of the chunk), file (the chunk's
+ *   name, the source of a map without an input map) }
+ * @returns {Promise<{ code: string, map: object|null, metadata: object,
+ *   compiled: number, reused: number } | null>} null: compile the whole
+ *   chunk instead
  */
-export async function lowerChunk(code, { acorn, babel, babelOptions, cache }) {
+export async function lowerChunk(code, {
+  acorn, babel, babelOptions, cache, sourceMaps = false, inputSourceMap = null, file = 'chunk.js',
+}) {
   let program;
   try {
     program = acorn.parse(code, { ecmaVersion: 'latest', sourceType: 'script', allowHashBang: true });
@@ -304,12 +607,30 @@ export async function lowerChunk(code, { acorn, babel, babelOptions, cache }) {
     const h = crypto.createHash('sha1').update(code.slice(stmt.start, stmt.end)).digest();
     if (h[0] % GROUP_SPREAD === 0 || group.size > GROUP_MAX_CHARS) group = null;
   }
+  let maps = null;
+  let at = { line: 0, col: 0 };     /* where the next piece lands */
+  if (sourceMaps) {
+    try {
+      maps = chunkMapBuilder(code, inputSourceMap, file);
+    } catch {
+      return null;      /* an input map trace-mapping cannot read */
+    }
+  }
+  const textLines = (text) => (text.match(/\n/g) || []).length + 1;
   for (const g of groups) {
     pieces.push(code.slice(last, g.start));
+    if (maps) {
+      maps.kept(last, g.start, at);
+      at = endOf(code.slice(last, g.start), at.line, at.col);
+    }
     last = g.end;
     const text = code.slice(g.start, g.end);
     if (g.es5) {
       pieces.push(text);
+      if (maps) {
+        maps.kept(g.start, g.end, at);
+        at = endOf(text, at.line, at.col);
+      }
       continue;
     }
     const before = cache.stats.misses;
@@ -335,17 +656,25 @@ export async function lowerChunk(code, { acorn, babel, babelOptions, cache }) {
         }
         const rest = added.length ? parsed.body[added.length] : parsed.body[0];
         const declared = [...topLevelNames({ body: parsed.body.slice(added.length) })];
+        const kept = rest ? body.slice(rest.start).trimEnd() : '';
+        let map;
+        if (sourceMaps) {
+          if (!r.map) throw new Error('no source map');
+          map = groupMap(r.map, r.code, rest ? rest.start : body.length, kept, textLines(text));
+        }
         return {
           declared,
           helpers: added.filter((a) => a[2]).map(([n, t]) => [n, t]),
           temps: added.filter((a) => !a[2]).map(([n]) => n),
-          body: rest ? body.slice(rest.start).trimEnd() : '',
+          body: kept,
           dynamicImports: r.metadata?.modSsrDynamicImports || [],
+          ...(sourceMaps ? { map } : {}),
         };
       });
     } catch {
       return null;
     }
+    if (maps && typeof out.map !== 'string') return null;
     if (cache.stats.misses > before) compiled++;
     else reused++;
     for (const [name, t] of out.helpers) {
@@ -354,9 +683,16 @@ export async function lowerChunk(code, { acorn, babel, babelOptions, cache }) {
     }
     for (const name of [...out.declared, ...out.temps]) declaredByOutputs.add(name);
     dynamicImports.push(...out.dynamicImports);
-    pieces.push((out.temps.length ? `var ${out.temps.join(', ')};\n` : '') + out.body);
+    const temps = out.temps.length ? `var ${out.temps.join(', ')};\n` : '';
+    pieces.push(temps + out.body);
+    if (maps) {
+      if (temps) at = { line: at.line + 1, col: 0 };
+      maps.compiled(g.start, at, out.map);
+      at = endOf(out.body, at.line, at.col);
+    }
   }
   pieces.push(code.slice(last));
+  if (maps) maps.kept(last, code.length, at);
   /* a helper's name must be no other top-level name (Babel picked it
    * knowing only its own statement and the chunk's `_` names) */
   for (const name of helpers.keys()) {
@@ -366,11 +702,14 @@ export async function lowerChunk(code, { acorn, babel, babelOptions, cache }) {
   let rest = pieces.join('');
   const prologue = /^(?:\s*(?:'use strict'|"use strict");?[^\S\n]*\n)?/.exec(rest)[0];
   if (helpers.size) {
-    head = prologue + [...helpers.values()].join('\n') + '\n';
+    const helperText = [...helpers.values()].join('\n') + '\n';
+    head = prologue + helperText;
     rest = rest.slice(prologue.length);
+    if (maps) maps.insertLines(endOf(prologue).line, endOf(helperText).line);
   }
   return {
     code: head + rest,
+    map: maps ? maps.map() : null,
     metadata: { modSsrDynamicImports: dynamicImports },
     compiled, reused,
   };

@@ -3,7 +3,8 @@
 // import rebuilds the client and the server, and the build-complete marker
 // is touched after both are written, once per round; a server build that
 // fails writes a bundle that throws the build error (mod_ssr shows it in
-// the page), and fixing it writes the real bundle again.
+// the page), and fixing it writes the real bundle again; a rebuild has a
+// source map, so that a render error names the app's source.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -117,8 +118,13 @@ test('a change to a shared module rebuilds the server and the client, then touch
 test('a rebuild reuses the unchanged modules\' transforms, and the SSR manifest does not grow', () => {
   const lines = output.match(/server bundle: \d+ of \d+ modules reused, \d+ of \d+ statement groups compiled/g) || [];
   assert.ok(lines.length >= 2, output.slice(-3000));
-  const [, reused, total] = /(\d+) of (\d+) modules/.exec(lines[lines.length - 1]).map(Number);
-  assert.ok(reused > 0 && reused < total, lines[lines.length - 1]);
+  // the rebuild for the edit (on a busy machine a late file event can add
+  // one more rebuild, with nothing to compile, after it)
+  const partial = lines.slice(1).filter((line) => {
+    const [, reused, total] = /(\d+) of (\d+) modules/.exec(line).map(Number);
+    return reused > 0 && reused < total;
+  });
+  assert.ok(partial.length >= 1, lines.join('\n'));
   // a fresh build's manifest: each list once, only files that exist
   const manifest = JSON.parse(read('dist/client/.vite/ssr-manifest.json'));
   assert.deepEqual(manifest['src/lazy.ts']?.length, 1, JSON.stringify(manifest));
@@ -167,6 +173,28 @@ test('a bundle that throws when it loads is reported, and the marker still writt
     await waitFor('the fixed rebuild', () => completions() > done);
     const r = runSsrRender(ssrRender, ['--bundle', file(BUNDLE), '/']);
     assert.equal(r.status, 0, r.stderr);
+  });
+
+test('a rebuild writes a source map: a render error names the app source, line and column',
+  { skip: !ssrRender && 'ssr-render not found' }, async () => {
+    // a CommonJS module: the bundler wraps it in an arrow function, which
+    // the chunk's pass to ES5 compiles
+    fs.writeFileSync(file('src/fail.cjs'), "exports.fail = function (url) {\n  throw new Error('boom at ' + url);\n};\n");
+    const done = completions();
+    const since = output.length;
+    edit('src/entry-server.ts', "import { message } from './message';\nexport function render() {\n",
+      "import { message } from './message';\nimport { fail } from './fail.cjs';\n" +
+      "export function render(url?: string) {\n  if (String(url).includes('boom')) fail(url);\n");
+    await waitFor('the rebuild', () => completions() > done);
+    const map = JSON.parse(read(`${BUNDLE}.map`));
+    assert.ok(map.sources.includes('src/entry-server.ts'), map.sources.join(' '));
+    assert.match(output.slice(since), /[1-9]\d* of \d+ statement groups compiled to ES5/,
+      output.slice(-3000));
+    const r = runSsrRender(ssrRender, ['--bundle', file(BUNDLE), '/boom']);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /boom at \/?boom/);
+    assert.match(r.stderr, /at \S+ \(src\/fail\.cjs:2:3\)/, r.stderr);
+    assert.match(r.stderr, /at render \(src\/entry-server\.ts:4:3\)/, r.stderr);
   });
 
 test('watch mode leaves the output directories in place (no emptyOutDir)', () => {
