@@ -6,7 +6,8 @@
 set -euo pipefail
 
 packages=(build-essential autoconf automake libtool pkg-config
-          apache2 apache2-dev duktape-dev check curl libcurl4-openssl-dev)
+          apache2 apache2-dev duktape-dev check curl libcurl4-openssl-dev
+          patch)
 
 missing=()
 for pkg in "${packages[@]}"; do
