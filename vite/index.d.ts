@@ -59,8 +59,9 @@ export interface ModSsrOptions {
   nativeEscape?: boolean;
   /**
    * Make the page builders of the renderers mod_ssr knows (React's
-   * renderToString) collect their chunks and join them once instead of
-   * `result += chunk`; same output, faster renders (docs/performance.md).
+   * renderToString and the flushSubtree that feeds it) collect their
+   * chunks and join them once instead of `result += chunk`; same output,
+   * faster renders (docs/performance.md).
    * Default: true.
    */
   stringBuilder?: boolean;

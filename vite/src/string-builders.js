@@ -23,6 +23,14 @@ import { signature } from './native-escape.js';
 /* How a chunk goes into the array: what `+=` would append. */
 const AS_STRING = (v) => `typeof ${v} === "string" ? ${v} : "" + ${v}`;
 
+/* renderToString's array, on its destination object, and flushSubtree's
+ * name for it. */
+const CHUNKS = '__modSsrChunks';
+const OUT = 'modSsrOut';
+/* chunks[chunkIdx .. end) into the array as one string, chunkIdx moved
+ * to end, when the destination has the array (an expression) */
+const bulk = (end) => `${OUT} && chunkIdx < ${end} && (${OUT}.push(chunks.slice(chunkIdx, ${end}).join("")), chunkIdx = ${end})`;
+
 /*
  * Known builders. `shapes`: signatures (see native-escape.js) of the
  * function's published source; `edits`: [text, replacement] pairs, each
@@ -39,8 +47,29 @@ export const KNOWN_BUILDERS = [
       '323c22987c12c9be'], /* legacy.node.production.js */
     edits: [
       ['result = "",', 'result = [],'],
+      /* the array, for flushSubtree below */
+      ['push: function (chunk) {', `${CHUNKS}: result, push: function (chunk) {`],
       ['null !== chunk && (result += chunk);', `null !== chunk && result.push(${AS_STRING('chunk')});`],
       ['return result;\n}', 'return result.join("");\n}'],
+    ],
+  },
+  {
+    /* react-dom/server 19 (the same builds): flushSubtree gives a segment's
+     * chunks to the destination one push() call at a time; into
+     * renderToString's array they go as one joined slice. Other
+     * destinations (streams) have no array and take the loop as before. */
+    what: 'react-dom flushSubtree',
+    /* only beside renderToString: the streaming builds have no array */
+    hint: /\bfunction\s+renderToStringImpl\s*\([^]*\bfunction\s+flushSubtree\s*\(|\bfunction\s+flushSubtree\s*\([^]*\bfunction\s+renderToStringImpl\s*\(/,
+    name: 'flushSubtree',
+    shapes: ['8e6ec1f8730aaf7e', /* legacy.browser.production.js */
+      '3e3f7db78ecc932c'], /* legacy.node.production.js */
+    edits: [
+      ['segment = segment.children;', `segment = segment.children; var ${OUT} = destination.${CHUNKS};`],
+      ['for (r = segment[childIdx]; chunkIdx < r.index; chunkIdx++)',
+        `for (r = segment[childIdx], ${bulk('r.index')}; chunkIdx < r.index; chunkIdx++)`],
+      ['for (; chunkIdx < chunks.length - 1; chunkIdx++)',
+        `for (${bulk('chunks.length - 1')}; chunkIdx < chunks.length - 1; chunkIdx++)`],
     ],
   },
 ];
