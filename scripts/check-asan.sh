@@ -110,8 +110,13 @@ TMPDIR=$tmp
 # Timing bounds in the tests are for optimised code; sanitized code runs
 # several times slower (the unit tests scale their bounds by this).
 SSR_TEST_TIME_SCALE=${SSR_TEST_TIME_SCALE:-10}
+# The deploys-under-load test wants pages of three builds within its run:
+# sanitized, a build's load and its asset archive take longer, and a deploy
+# that lands while the previous one is archived waits for the next check.
+SSR_SOAK_SECONDS=${SSR_SOAK_SECONDS:-8}
 export UBSAN_OPTIONS ASAN_OPTIONS SSR_ASAN_HTTPD_OPTIONS SSR_ASAN_HTTPD \
-    SSR_ASAN_RUNTIME SSR_MPMS SSR_KEEP_TMP TMPDIR SSR_TEST_TIME_SCALE
+    SSR_ASAN_RUNTIME SSR_MPMS SSR_KEEP_TMP TMPDIR SSR_TEST_TIME_SCALE \
+    SSR_SOAK_SECONDS
 
 status=0
 # One `make check`, so the logs land where scripts/test.sh reads them:
