@@ -101,7 +101,21 @@ export function signature(source, ownName) {
   return crypto.createHash('sha256').update(parts.join('\u0002')).digest('hex').slice(0, 16);
 }
 
-function walk(node, visit, ancestors = []) {
+/* A module's AST (as an ES module, else as a script), or null. */
+export function parseModule(code) {
+  try {
+    return acorn.parse(code, PARSE);
+  } catch {
+    try {
+      return acorn.parse(code, { ...PARSE, sourceType: 'script' });
+    } catch {
+      return null;
+    }
+  }
+}
+
+/* Calls visit(node, ancestors) for every node under node. */
+export function walk(node, visit, ancestors = []) {
   if (!node || typeof node.type !== 'string') return;
   visit(node, ancestors);
   ancestors.push(node);
@@ -244,16 +258,8 @@ function prologue(fn, spec) {
 export function transformNativeEscapes(code, known = KNOWN_ESCAPES) {
   const candidates = known.filter((k) => k.hint.test(code));
   if (candidates.length === 0) return null;
-  let ast;
-  try {
-    ast = acorn.parse(code, PARSE);
-  } catch {
-    try {
-      ast = acorn.parse(code, { ...PARSE, sourceType: 'script' });
-    } catch {
-      return null;
-    }
-  }
+  const ast = parseModule(code);
+  if (!ast) return null;
   const edits = [];
   const changed = [];
   const skipped = [];

@@ -17,8 +17,7 @@
  *
  * Plain ES5 is inserted: it runs before and after Babel unchanged.
  */
-import * as acorn from 'acorn';
-import { signature } from './native-escape.js';
+import { parseModule, signature, walk } from './native-escape.js';
 
 /* How a chunk goes into the array: what `+=` would append. */
 const AS_STRING = (v) => `typeof ${v} === "string" ? ${v} : "" + ${v}`;
@@ -74,28 +73,18 @@ export const KNOWN_BUILDERS = [
   },
 ];
 
-const PARSE = { ecmaVersion: 'latest', sourceType: 'module', allowHashBang: true,
-  allowReturnOutsideFunction: true, allowAwaitOutsideFunction: true };
-
 function count(text, part) {
   let n = 0;
   for (let i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + 1)) n++;
   return n;
 }
 
-/* The top-level-or-nested function declarations named `name`. */
+/* The function declarations named `name`, at any depth. */
 function functionsNamed(ast, name) {
   const found = [];
-  const visit = (n) => {
-    if (!n || typeof n.type !== 'string') return;
+  walk(ast, (n) => {
     if (n.type === 'FunctionDeclaration' && n.id && n.id.name === name) found.push(n);
-    for (const key of Object.keys(n)) {
-      const v = n[key];
-      if (Array.isArray(v)) for (const c of v) visit(c);
-      else if (v && typeof v.type === 'string') visit(v);
-    }
-  };
-  visit(ast);
+  });
   return found;
 }
 
@@ -106,16 +95,8 @@ function functionsNamed(ast, name) {
 export function transformStringBuilders(code, known = KNOWN_BUILDERS) {
   const candidates = known.filter((k) => k.hint.test(code));
   if (candidates.length === 0) return null;
-  let ast;
-  try {
-    ast = acorn.parse(code, PARSE);
-  } catch {
-    try {
-      ast = acorn.parse(code, { ...PARSE, sourceType: 'script' });
-    } catch {
-      return null;
-    }
-  }
+  const ast = parseModule(code);
+  if (!ast) return null;
   const edits = [];
   const changed = [];
   const skipped = [];
