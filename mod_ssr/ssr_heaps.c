@@ -58,11 +58,11 @@ typedef struct ssr_waiter {
     struct ssr_waiter *next;
     int granted;                /* a place was handed over */
     ssr_pooled *ph;             /* with this heap, or NULL: make one */
+    apr_thread_cond_t *cond;    /* signalled when it is */
 } ssr_waiter;
 
 typedef struct {
     apr_thread_mutex_t *lock;
-    apr_thread_cond_t *cond;    /* broadcast when a place is handed over */
     int size;
     int leased;                 /* places taken (heap made or being made) */
     ssr_pooled *idle;           /* most recently returned first */
@@ -255,9 +255,6 @@ static ssr_heap_pool *ssr_pool_for(request_rec *r, ssr_app_t *app,
         pool = apr_pcalloc(ssr_pools_pool, sizeof(*pool));
         rv = apr_thread_mutex_create(&pool->lock, APR_THREAD_MUTEX_DEFAULT,
                                      ssr_pools_pool);
-        if (rv == APR_SUCCESS) {
-            rv = apr_thread_cond_create(&pool->cond, ssr_pools_pool);
-        }
         if (rv != APR_SUCCESS) {
             apr_thread_mutex_unlock(ssr_pools_lock);
             ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, APLOGNO(20045)
@@ -371,7 +368,10 @@ static void ssr_pool_release(ssr_heap_pool *pool, ssr_pooled *ph,
         ssr_stats_gauge(SSR_STAT_HEAP_WAITS, -1);
         w->granted = 1;
         w->ph = ph;
-        apr_thread_cond_broadcast(pool->cond);
+        /* Only the request handed the place wakes: a broadcast woke the
+         * whole line at every render's end (at 8 clients on 2 heaps, six
+         * threads woke to find it was not their turn). */
+        apr_thread_cond_signal(w->cond);
         return;
     }
     pool->leased--;
@@ -458,6 +458,11 @@ static apr_status_t ssr_pool_wait(request_rec *r, ssr_heap_pool *pool,
                                   ssr_waiter *w, apr_time_t until,
                                   ssr_conn_watch *watch)
 {
+    apr_status_t rv = apr_thread_cond_create(&w->cond, r->pool);
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
     w->next = NULL;
     if (pool->tail) {
         pool->tail->next = w;
@@ -484,7 +489,7 @@ static apr_status_t ssr_pool_wait(request_rec *r, ssr_heap_pool *pool,
             ssr_pool_unqueue(pool, w);
             return APR_ECONNABORTED;
         }
-        apr_thread_cond_timedwait(pool->cond, pool->lock,
+        apr_thread_cond_timedwait(w->cond, pool->lock,
                                   slice < SSR_WAIT_SLICE ? slice
                                                          : SSR_WAIT_SLICE);
     }
@@ -522,7 +527,7 @@ apr_status_t ssr_heap_lease(request_rec *r, ssr_app_t *app, ssr_gen_t *gen,
 {
     ssr_heap_pool *pool = NULL;
     ssr_pooled *ph = NULL, *doomed = NULL;
-    ssr_waiter w = { NULL, 0, NULL };
+    ssr_waiter w = { NULL, 0, NULL, NULL };
     apr_time_t start = apr_time_now();
     apr_status_t rv = APR_SUCCESS;
     int in_use = 0, waiting = 0, line_full = 0, made;
