@@ -453,6 +453,53 @@ START_TEST(module_state_persists_in_one_heap)
 }
 END_TEST
 
+/* Object literals as ES2015 defines them: the engine fills them without
+ * duk_def_prop (duk-patches/mputobj-fast.patch).  Duplicate keys keep the
+ * first one's place and the last value, a data property replaces a getter
+ * and the other way round, inherited setters are not called, symbols,
+ * computed and integer-like keys, more keys than an object looks up
+ * without a hash. */
+START_TEST(object_literals_define_own_properties)
+{
+    ssr_render_result_t res;
+    ssr_heap_t *h = heap_for(
+        "exports.render = function () {"
+        "  var out = [], calls = 0;"
+        "  Object.defineProperty(Object.prototype, 'trap',"
+        "    { set: function (v) { calls++; }, configurable: true });"
+        "  var a = { x: 1, y: 2, x: 3 };"
+        "  out.push(Object.keys(a).join() + '=' + a.x);"
+        "  var b = { get g() { return 1; }, g: 2 };"
+        "  var db = Object.getOwnPropertyDescriptor(b, 'g');"
+        "  out.push(('value' in db) + ':' + db.value + ':' + db.writable +"
+        "    db.enumerable + db.configurable);"
+        "  var c = { g: 2, get g() { return 5; } };"
+        "  out.push(c.g + ':' + ('get' in Object.getOwnPropertyDescriptor(c, 'g')));"
+        "  var s = Symbol('k'), d = { [s]: 'sym', plain: 1 };"
+        "  out.push(d[s] + ':' + Object.keys(d).join() + ':' +"
+        "    Object.getOwnPropertySymbols(d).length);"
+        "  var e = { trap: 7 };"
+        "  out.push(e.trap + ':' + calls + ':' +"
+        "    Object.prototype.hasOwnProperty.call(e, 'trap'));"
+        "  var big = { k0: 0, k1: 1, k2: 2, k3: 3, k4: 4, k5: 5, k6: 6, k7: 7,"
+        "    k8: 8, k9: 9, k10: 10, k11: 11, k3: 33, k11: 111 };"
+        "  out.push(Object.keys(big).join() + '=' + big.k3 + ',' + big.k11);"
+        "  out.push(Object.keys({ b: 1, 2: 'two', 1: 'one', '01': 'z' }).join());"
+        "  var k = 'dyn', g = { [k + 1]: 1, [k + 1]: 2, set w(v) {}, w: 5 };"
+        "  out.push(JSON.stringify(g) + ':' + Object.keys(g).join());"
+        "  delete Object.prototype.trap;"
+        "  return out.join('|');"
+        "};", 0);
+
+    ck_assert_int_eq(render(h, "", ONE_SEC, &res), SSR_RENDER_OK);
+    ck_assert_str_eq(res.html, "x,y=3|true:2:truetruetrue|5:true|"
+                     "sym:plain:1|7:0:true|"
+                     "k0,k1,k2,k3,k4,k5,k6,k7,k8,k9,k10,k11=33,111|"
+                     "1,2,b,01|{\"dyn1\":2,\"w\":5}:dyn1,w");
+    ssr_heap_destroy(h);
+}
+END_TEST
+
 START_TEST(env_console_and_headers_reach_the_bundle)
 {
     ssr_render_result_t res;
@@ -857,6 +904,7 @@ Suite *engine_suite(void)
     tcase_add_test(tc, never_settling_promise_fails);
     tcase_add_test(tc, pending_timers_retire_the_heap);
     tcase_add_test(tc, module_state_persists_in_one_heap);
+    tcase_add_test(tc, object_literals_define_own_properties);
     tcase_add_test(tc, env_console_and_headers_reach_the_bundle);
     tcase_add_test(tc, non_bmp_text_comes_out_as_utf8);
     tcase_add_test(tc, cancellation_aborts_the_signal);
