@@ -500,6 +500,104 @@ START_TEST(object_literals_define_own_properties)
 }
 END_TEST
 
+/* Named property reads (duk-patches/named-props.patch): inherited data and
+ * accessors with the receiver as this, objects without prototype, the
+ * virtual 'length' of arrays, string objects and typed arrays, proxies as
+ * receiver and in the chain, arguments, functions' own properties, symbols,
+ * primitives' prototypes. */
+START_TEST(named_property_reads_follow_the_prototype_chain)
+{
+    ssr_render_result_t res;
+    ssr_heap_t *h = heap_for(
+        "exports.render = function () {\n"
+        "  var out = [];\n"
+        "  var proto = { inh: 1, get acc() { return \"acc:\" + this.own; } };\n"
+        "  var o = Object.create(proto); o.own = \"O\";\n"
+        "  out.push(o.inh, o.acc, o.own, o.missing, typeof o.toString, o.hasOwnProperty(\"own\"));\n"
+        "  var nul = Object.create(null); nul.x = 2; out.push(nul.x, nul.toString);\n"
+        "  var arr = [1, 2, 3]; arr.extra = \"e\";\n"
+        "  out.push(arr.length, arr.extra, typeof arr.push, arr[\"1\"], arr[1]);\n"
+        "  var so = new String(\"abc\"); so.named = \"n\"; out.push(so.length, so.named, so[\"1\"], typeof so.charAt);\n"
+        "  var ta = new Uint8Array(4); out.push(ta.length, ta.byteLength, typeof ta.subarray);\n"
+        "  var px = new Proxy({ t: 1 }, { get: function (t, k) { return \"trap:\" + String(k); } });\n"
+        "  out.push(px.t, px.zz);\n"
+        "  var child = Object.create(px); out.push(child.t, child.zz);\n"
+        "  function f(a, b) { return arguments.length + \":\" + arguments[0] + \":\" + typeof arguments.callee; }\n"
+        "  out.push(f(7, 8));\n"
+        "  out.push(typeof f.caller, f.name, f.length);\n"
+        "  var shadow = Object.create(proto); Object.defineProperty(shadow, \"inh\", { value: \"sh\", enumerable: false });\n"
+        "  out.push(shadow.inh);\n"
+        "  var s = Symbol(\"s\"); var withSym = {}; withSym[s] = \"sy\"; out.push(withSym[s]);\n"
+        "  var g = Object.create({ get onlyset() { return undefined; }, set onlyset(v) {} }); out.push(g.onlyset);\n"
+        "  var ws = Object.create(Object.create(Object.create({ deep: \"d\" }))); out.push(ws.deep);\n"
+        "  out.push(JSON.stringify({ a: [1, { b: 2 }] }), Math.max.name, Array.prototype.slice.length);\n"
+        "  var fn = function () {}; fn.prototype.z = 3; out.push(new fn().z, (function () { return typeof this; }).call(5));\n"
+        "  out.push((5).toFixed(1), \"str\".length, \"str\".toUpperCase(), true.toString());\n"
+        "  return out.join(\"|\");\n"
+        "};\n", 0);
+
+    ck_assert_int_eq(render(h, "", ONE_SEC, &res), SSR_RENDER_OK);
+    ck_assert_str_eq(res.html,
+                     "1|acc:O|O||function|true|2||3|e|function|2|2|3|n|b|function|"
+                     "4|4|function|trap:t|trap:zz|||2:7:function|undefined|f|2|sh|"
+                     "sy||d|{\"a\":[1,{\"b\":2}]}|max|2|3|object|5.0|3|STR|true");
+    ssr_heap_destroy(h);
+}
+END_TEST
+
+/* Named property writes (duk-patches/named-props.patch): update in place,
+ * new keys, read-only own and inherited properties in strict and sloppy
+ * code, inherited setters called with the receiver, getters without
+ * setter, non-extensible and frozen objects, array length, proxies as
+ * receiver and in the chain, shadowing, functions' name and caller,
+ * string objects' length, symbols, hashed objects. */
+START_TEST(named_property_writes_keep_their_checks)
+{
+    ssr_render_result_t res;
+    ssr_heap_t *h = heap_for(
+        "exports.render = function () {\n"
+        "  \"use strict\";\n"
+        "  var out = [];\n"
+        "  function tryit(f) { try { return f(); } catch (e) { return e.name; } }\n"
+        "  var o = { a: 1 }; o.a = 2; o.b = 3; out.push(JSON.stringify(o));\n"
+        "  var ro = Object.defineProperty({}, \"r\", { value: 1, writable: false, configurable: true });\n"
+        "  out.push(tryit(function () { ro.r = 2; return \"ok\"; }), ro.r);\n"
+        "  var child = Object.create(ro); out.push(tryit(function () { child.r = 5; return \"ok\"; }), child.r, Object.keys(child).length);\n"
+        "  var log = [];\n"
+        "  var sp = { set s(v) { log.push(\"set:\" + v + \":\" + (this === c2)); } };\n"
+        "  var c2 = Object.create(sp); c2.s = 9; out.push(log.join(), Object.prototype.hasOwnProperty.call(c2, \"s\"));\n"
+        "  var go = { get g() { return 1; } }; out.push(tryit(function () { go.g = 2; return \"ok\"; }));\n"
+        "  var ne = Object.preventExtensions({ x: 1 }); ne.x = 5; out.push(ne.x, tryit(function () { ne.y = 1; return \"ok\"; }));\n"
+        "  var fz = Object.freeze({ f: 1 }); out.push(tryit(function () { fz.f = 2; return \"ok\"; }));\n"
+        "  var arr = [1, 2]; arr.named = \"n\"; arr.length = 1; out.push(arr.length, arr.named, JSON.stringify(arr));\n"
+        "  var px = new Proxy({}, { set: function (t, k, v) { t[k] = \"trapped:\" + v; return true; } });\n"
+        "  px.q = 1; out.push(px.q);\n"
+        "  var pc = Object.create(px); pc.w = 2; out.push(pc.w, Object.prototype.hasOwnProperty.call(pc, \"w\"));\n"
+        "  var proto = { inh: 1 }; var c3 = Object.create(proto); c3.inh = 7; out.push(proto.inh, c3.inh);\n"
+        "  var nul = Object.create(null); nul.z = 1; out.push(nul.z);\n"
+        "  var fn = function () {}; fn.custom = 3; out.push(fn.custom, tryit(function () { fn.name = \"x\"; return \"ok\"; }), fn.name);\n"
+        "  out.push(tryit(function () { fn.caller = 1; return \"ok\"; }));\n"
+        "  var so = new String(\"ab\"); so.extra = 1; out.push(so.extra, tryit(function () { so.length = 5; return \"ok\"; }));\n"
+        "  var d = new Date(0); d.tag = \"t\"; out.push(d.tag);\n"
+        "  var big = {}; for (var i = 0; i < 20; i++) big[\"k\" + i] = i; big.k5 = 55; out.push(Object.keys(big).length, big.k5);\n"
+        "  var s = Symbol(\"s\"); var ws = {}; ws[s] = 1; ws[s] = 2; out.push(ws[s]);\n"
+        "  Object.defineProperty(Object.prototype, \"hiddenRO\", { value: 1, writable: false, configurable: true });\n"
+        "  out.push(tryit(function () { var q = {}; q.hiddenRO = 2; return \"ok\"; }));\n"
+        "  delete Object.prototype.hiddenRO;\n"
+        "  var sloppy = (new Function(\"var o = Object.freeze({a:1}); o.a = 2; o.b = 3; return o.a + ':' + o.b;\"))(); out.push(sloppy);\n"
+        "  return out.join(\"|\");\n"
+        "};\n", 0);
+
+    ck_assert_int_eq(render(h, "", ONE_SEC, &res), SSR_RENDER_OK);
+    ck_assert_str_eq(res.html,
+                     "{\"a\":2,\"b\":3}|TypeError|1|TypeError|1|0|set:9:true|false"
+                     "|TypeError|5|TypeError|TypeError|1|n|[1]|trapped:1|2|true|1|"
+                     "7|1|3|TypeError||TypeError|1|TypeError|t|20|55|2|TypeError|1"
+                     ":undefined");
+    ssr_heap_destroy(h);
+}
+END_TEST
+
 START_TEST(env_console_and_headers_reach_the_bundle)
 {
     ssr_render_result_t res;
@@ -905,6 +1003,8 @@ Suite *engine_suite(void)
     tcase_add_test(tc, pending_timers_retire_the_heap);
     tcase_add_test(tc, module_state_persists_in_one_heap);
     tcase_add_test(tc, object_literals_define_own_properties);
+    tcase_add_test(tc, named_property_reads_follow_the_prototype_chain);
+    tcase_add_test(tc, named_property_writes_keep_their_checks);
     tcase_add_test(tc, env_console_and_headers_reach_the_bundle);
     tcase_add_test(tc, non_bmp_text_comes_out_as_utf8);
     tcase_add_test(tc, cancellation_aborts_the_signal);
