@@ -598,6 +598,61 @@ START_TEST(named_property_writes_keep_their_checks)
 }
 END_TEST
 
+/* for-in and equality (duk-patches/equals-fast.patch, forin-enum.patch):
+ * key order (integer keys first, own before inherited, shadowed and
+ * non-enumerable ones skipped), keys deleted or added during the loop,
+ * arrays, string objects, proxies, null and undefined, Object.keys; ===,
+ * !==, == and != over a table of values (NaN, signed zeros, strings and
+ * numbers, booleans, distinct objects, symbols). */
+START_TEST(for_in_and_equality_keep_their_semantics)
+{
+    ssr_render_result_t res;
+    ssr_heap_t *h = heap_for(
+        "exports.render = function () {\n"
+        "  var out = [];\n"
+        "  var proto = { inh: 1, shadow: 2 };\n"
+        "  Object.defineProperty(proto, \"hiddenInh\", { value: 3, enumerable: false });\n"
+        "  var o = Object.create(proto); o.b = 1; o.a = 2; o[2] = \"two\"; o[1] = \"one\"; o.shadow = 9;\n"
+        "  var keys = []; for (var k in o) keys.push(k); out.push(keys.join());\n"
+        "  var d = { x: 1, y: 2, z: 3 }, seen = []; for (var k2 in d) { seen.push(k2); if (k2 === \"x\") delete d.y; d.added = 1; } out.push(seen.join());\n"
+        "  var arr = [5, 6, 7]; arr.extra = \"e\"; var ak = []; for (var i in arr) ak.push(i); out.push(ak.join());\n"
+        "  var sk = []; for (var j in new String(\"ab\")) sk.push(j); out.push(sk.join());\n"
+        "  var px = new Proxy({ p: 1, q: 2 }, { ownKeys: function (t) { return [\"q\", \"p\"]; } }); var pk = []; for (var m in px) pk.push(m); out.push(pk.join());\n"
+        "  var nk = []; for (var n in null) nk.push(n); for (var u in undefined) nk.push(u); out.push(nk.length);\n"
+        "  var big = {}; for (var q = 0; q < 30; q++) big[\"k\" + q] = q; var cnt = 0; for (var bk in big) { cnt++; if (bk === \"k3\") delete big.k20; } out.push(cnt);\n"
+        "  var ok = Object.keys({ c: 1, a: 2, 10: 3, 9: 4 }); out.push(ok.join());\n"
+        "  var shadowDel = Object.create({ s: 1 }); shadowDel.s = 2; var sd = []; for (var sk2 in shadowDel) { sd.push(sk2); } delete shadowDel.s; for (var sk3 in shadowDel) sd.push(\"after:\" + sk3); out.push(sd.join());\n"
+        "  var eq = [];\n"
+        "  var objA = {}, objB = {};\n"
+        "  var vals = [undefined, null, 0, -0, NaN, 1, \"1\", \"\", \"a\", true, false, objA, objB, [], Symbol.iterator];\n"
+        "  for (var x = 0; x < vals.length; x++) { var row = \"\"; for (var y = 0; y < vals.length; y++) { var a = vals[x], b = vals[y]; row += (a === b ? \"S\" : \"s\") + (a !== b ? \"n\" : \"N\"); try { row += (a == b ? \"E\" : \"e\") + (a != b ? \"q\" : \"Q\"); } catch (e) { row += \"T\"; } } eq.push(row); }\n"
+        "  out.push(eq.join(\"/\"));\n"
+        "  return out.join(\"|\");\n"
+        "};\n", 0);
+
+    ck_assert_int_eq(render(h, "", ONE_SEC, &res), SSR_RENDER_OK);
+    ck_assert_str_eq(res.html,
+                     "1,2,b,a,shadow,inh|x,z|0,1,2,extra|0,1|q,p|0|29|9,10,c,a|s,a"
+                     "fter:s|SNEQsnEQsneqsneqsneqsneqsneqsneqsneqsneqsneqsneqsneqs"
+                     "neqsneq/snEQSNEQsneqsneqsneqsneqsneqsneqsneqsneqsneqsneqsneq"
+                     "sneqsneq/sneqsneqSNEQSNEQsneqsneqsneqsnEQsneqsneqsnEQsneqsne"
+                     "qsnEQsneq/sneqsneqSNEQSNEQsneqsneqsneqsnEQsneqsneqsnEQsneqsn"
+                     "eqsnEQsneq/sneqsneqsneqsneqsneqsneqsneqsneqsneqsneqsneqsneqs"
+                     "neqsneqsneq/sneqsneqsneqsneqsneqSNEQsnEQsneqsneqsnEQsneqsneq"
+                     "sneqsneqsneq/sneqsneqsneqsneqsneqsnEQSNEQsneqsneqsnEQsneqsne"
+                     "qsneqsneqsneq/sneqsneqsnEQsnEQsneqsneqsneqSNEQsneqsneqsnEQsn"
+                     "eqsneqsnEQsneq/sneqsneqsneqsneqsneqsneqsneqsneqSNEQsneqsneqs"
+                     "neqsneqsneqsneq/sneqsneqsneqsneqsneqsnEQsnEQsneqsneqSNEQsneq"
+                     "sneqsneqsneqsneq/sneqsneqsnEQsnEQsneqsneqsneqsnEQsneqsneqSNE"
+                     "QsneqsneqsnEQsneq/sneqsneqsneqsneqsneqsneqsneqsneqsneqsneqsn"
+                     "eqSNEQsneqsneqsneq/sneqsneqsneqsneqsneqsneqsneqsneqsneqsneqs"
+                     "neqsneqSNEQsneqsneq/sneqsneqsnEQsnEQsneqsneqsneqsnEQsneqsneq"
+                     "snEQsneqsneqSNEQsneq/sneqsneqsneqsneqsneqsneqsneqsneqsneqsne"
+                     "qsneqsneqsneqsneqSNEQ");
+    ssr_heap_destroy(h);
+}
+END_TEST
+
 START_TEST(env_console_and_headers_reach_the_bundle)
 {
     ssr_render_result_t res;
@@ -1005,6 +1060,7 @@ Suite *engine_suite(void)
     tcase_add_test(tc, object_literals_define_own_properties);
     tcase_add_test(tc, named_property_reads_follow_the_prototype_chain);
     tcase_add_test(tc, named_property_writes_keep_their_checks);
+    tcase_add_test(tc, for_in_and_equality_keep_their_semantics);
     tcase_add_test(tc, env_console_and_headers_reach_the_bundle);
     tcase_add_test(tc, non_bmp_text_comes_out_as_utf8);
     tcase_add_test(tc, cancellation_aborts_the_signal);
