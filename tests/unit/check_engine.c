@@ -653,6 +653,54 @@ START_TEST(for_in_and_equality_keep_their_semantics)
 }
 END_TEST
 
+/* Reading variables (duk-patches/getvar-decl.patch): enclosing functions'
+ * variables, running and returned, shadowing, module variables assigned
+ * later, globals (also ones added at run time), undeclared names
+ * (ReferenceError, typeof), with, eval declaring a variable in an
+ * enclosing function, catch bindings, named function expressions. */
+START_TEST(variable_reads_resolve_through_every_scope)
+{
+    ssr_render_result_t res;
+    ssr_heap_t *h = heap_for(
+        "var top1 = \"module\";\n"
+        "exports.render = function () {\n"
+        "  var out = [];\n"
+        "  function tryit(f) { try { return f(); } catch (e) { return e.name; } }\n"
+        "  var a = 1;\n"
+        "  function outer() { var a = 2; function inner() { return a + \":\" + top1; } return inner(); }\n"
+        "  out.push(outer());\n"
+        "  var mk = function (n) { return function () { return n + a; }; };\n"
+        "  out.push(mk(10)(), mk(20)());\n"
+        "  function running() { var v = \"open\"; var f = function () { return v; }; var r1 = f(); v = \"changed\"; return r1 + \":\" + f(); }\n"
+        "  out.push(running());\n"
+        "  out.push(tryit(function () { return undeclaredName; }), typeof undeclaredName);\n"
+        "  out.push(typeof Math, Math.max(1, 2), JSON.stringify([1]));\n"
+        "  globalThis.dynGlobal = \"g1\"; out.push(tryit(function () { return dynGlobal; })); globalThis.dynGlobal = \"g2\"; out.push(tryit(function () { return dynGlobal; }));\n"
+        "  var withObj = { a: \"with-a\", wf: function () { return this === withObj; } };\n"
+        "  out.push((new Function(\"o\", \"var a = 'fn-a'; with (o) { return a + ':' + wf(); }\"))(withObj));\n"
+        "  out.push((new Function(\"var x = 'outer'; function g() { return x; } eval('var x = \\\"evald\\\"'); return g();\"))());\n"
+        "  out.push((new Function(\"var r = []; function h() { eval('var late = 5'); return function () { return late; }; } return h()();\"))());\n"
+        "  try { throw \"caught\"; } catch (a) { out.push(a, (function () { return a; })()); }\n"
+        "  out.push(a);\n"
+        "  var nfe = function self(n) { return n > 0 ? self(n - 1) + 1 : 0; }; out.push(nfe(3));\n"
+        "  function args() { return (function () { return arguments.length; })(1, 2, 3); } out.push(args());\n"
+        "  var counter = (function () { var c = 0; return { inc: function () { return ++c; } }; })(); counter.inc(); out.push(counter.inc());\n"
+        "  var loopFns = []; for (var i = 0; i < 3; i++) loopFns.push(function () { return i; }); out.push(loopFns[0]());\n"
+        "  function shadowTop() { var top1 = \"local\"; return (function () { return top1; })(); }\n"
+        "  out.push(shadowTop());\n"
+        "  top1 = \"changed-module\"; out.push((function () { return top1; })());\n"
+        "  return out.join(\"|\");\n"
+        "};\n", 0);
+
+    ck_assert_int_eq(render(h, "", ONE_SEC, &res), SSR_RENDER_OK);
+    ck_assert_str_eq(res.html,
+                     "2:module|11|21|open:changed|ReferenceError|undefined|object|"
+                     "2|[1]|g1|g2|with-a:true|evald|5|caught|caught|1|3|3|2|3|loca"
+                     "l|changed-module");
+    ssr_heap_destroy(h);
+}
+END_TEST
+
 START_TEST(env_console_and_headers_reach_the_bundle)
 {
     ssr_render_result_t res;
@@ -1061,6 +1109,7 @@ Suite *engine_suite(void)
     tcase_add_test(tc, named_property_reads_follow_the_prototype_chain);
     tcase_add_test(tc, named_property_writes_keep_their_checks);
     tcase_add_test(tc, for_in_and_equality_keep_their_semantics);
+    tcase_add_test(tc, variable_reads_resolve_through_every_scope);
     tcase_add_test(tc, env_console_and_headers_reach_the_bundle);
     tcase_add_test(tc, non_bmp_text_comes_out_as_utf8);
     tcase_add_test(tc, cancellation_aborts_the_signal);
