@@ -1,6 +1,8 @@
 /*
  * ssr_text.c -- text crossing the engine boundary (see ssr_text.h).
  */
+#include <string.h>
+
 #include <apr_strings.h>
 
 #include "ssr_text.h"
@@ -170,6 +172,18 @@ const char *ssr_text_to_utf8(apr_pool_t *p, const char *in, apr_size_t len,
         return NULL;
     }
     while (i < len) {
+        if (s[i] < 0x80) {
+            /* A run of ASCII (most of a page) reads the same in both. */
+            apr_size_t j = i + 1;
+
+            while (j < len && s[j] < 0x80) {
+                j++;
+            }
+            memcpy(o, s + i, j - i);
+            o += j - i;
+            i = j;
+            continue;
+        }
         n = ssr__decode(s + i, len - i, 1, &cp);
         if (cp >= 0xD800 && cp <= 0xDBFF && i + n < len) {
             m = ssr__decode(s + i + n, len - i - n, 1, &lo);
