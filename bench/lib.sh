@@ -2,7 +2,10 @@
 # Shared by the benchmark scripts (sourced, not run).
 
 # The httpd.conf header every benchmark server uses: event MPM, one
-# process x 16 threads, the modules a Vite app needs, and mod_ssr.
+# process x 16 threads, the modules a Vite app needs, and mod_ssr.  No
+# .htaccess files, as Debian's apache2.conf has it (<Directory />
+# AllowOverride None): without it this httpd looked for five of them, from
+# the document root up to /, at every request.
 #   httpd_base_conf WORKDIR PORT MODULES_DIR MOD_SSR_SO
 httpd_base_conf() {
     local work=$1 port=$2 modules=$3 so=$4
@@ -24,6 +27,9 @@ LoadModule mime_module $modules/mod_mime.so
 LoadModule dir_module $modules/mod_dir.so
 LoadModule ssr_module $so
 TypesConfig /etc/mime.types
+<Directory />
+    AllowOverride None
+</Directory>
 CONF
     if [ "$(id -u)" = 0 ]; then
         printf 'User www-data\nGroup www-data\n'
