@@ -701,6 +701,48 @@ START_TEST(variable_reads_resolve_through_every_scope)
 }
 END_TEST
 
+/* Array.prototype.slice (duk-patches/array-slice.patch): ranges and
+ * negative indices, holes (with and without an inherited element), an
+ * index getter, sparse arrays, array-likes, arguments, strings, a long
+ * array of mixed values, shared elements, a shortened and a frozen array. */
+START_TEST(array_slice_copies_what_the_generic_loop_does)
+{
+    ssr_render_result_t res;
+    ssr_heap_t *h = heap_for(
+        "exports.render = function () {\n"
+        "  var out = [];\n"
+        "  function show(a) { return JSON.stringify(a) + \"#\" + a.length + \"#\" + Array.isArray(a) + \"#\" + Object.keys(a).join(\".\"); }\n"
+        "  var a = [1, \"two\", { t: 3 }, null, undefined, 6];\n"
+        "  out.push(show(a.slice()), show(a.slice(1, 4)), show(a.slice(-2)), show(a.slice(4, 2)), show(a.slice(2, 100)), show(a.slice(-100, -3)));\n"
+        "  var holes = [1, , 3]; out.push(show(holes.slice()), show(holes.slice(0, 1)));\n"
+        "  Array.prototype[1] = \"inherited\"; out.push(show(holes.slice()), holes.slice()[1], Object.prototype.hasOwnProperty.call(holes.slice(), 1)); delete Array.prototype[1];\n"
+        "  var g = [1, 2, 3]; Object.defineProperty(g, 1, { get: function () { return \"getter\"; }, enumerable: true, configurable: true }); out.push(show(g.slice()));\n"
+        "  var sparse = []; sparse[5] = \"five\"; sparse[100] = \"hundred\"; out.push(show(sparse.slice(4, 7)), sparse.slice().length);\n"
+        "  out.push(show(Array.prototype.slice.call({ length: 3, 0: \"a\", 2: \"c\" })));\n"
+        "  out.push(show((function () { return Array.prototype.slice.call(arguments, 1); })(7, 8, 9)));\n"
+        "  out.push(show(Array.prototype.slice.call(\"xyz\")));\n"
+        "  var big = []; for (var i = 0; i < 3000; i++) big.push(i % 7 ? \"s\" + i : { i: i }); var bs = big.slice(10, 2990); out.push(bs.length, bs[0], bs[4].i, bs[2979]);\n"
+        "  var nested = [[1], [2]]; var ns = nested.slice(); ns[0].push(\"shared\"); out.push(JSON.stringify(nested));\n"
+        "  var shrunk = [1, 2, 3, 4]; shrunk.length = 2; out.push(show(shrunk.slice(0, 4)));\n"
+        "  var frozen = Object.freeze([1, 2]); var fs = frozen.slice(); fs.push(3); out.push(show(fs), Object.isFrozen(fs));\n"
+        "  return out.join(\"|\");\n"
+        "};\n", 0);
+
+    ck_assert_int_eq(render(h, "", ONE_SEC, &res), SSR_RENDER_OK);
+    ck_assert_str_eq(res.html,
+                     "[1,\"two\",{\"t\":3},null,null,6]#6#true#0.1.2.3.4.5|[\"two\""
+                     ",{\"t\":3},null]#3#true#0.1.2|[null,6]#2#true#0.1|[]#0#true#"
+                     "|[{\"t\":3},null,null,6]#4#true#0.1.2.3|[1,\"two\",{\"t\":3}"
+                     "]#3#true#0.1.2|[1,null,3]#3#true#0.2|[1]#1#true#0|[1,\"inher"
+                     "ited\",3]#3#true#0.1.2|inherited|true|[1,\"getter\",3]#3#tru"
+                     "e#0.1.2|[null,\"five\"]#2#true#1|101|[\"a\",null,\"c\"]#3#tr"
+                     "ue#0.2|[8,9]#2#true#0.1|[\"x\",\"y\",\"z\"]#3#true#0.1.2|298"
+                     "0|s10|14|[object Object]|[[1,\"shared\"],[2]]|[1,2]#2#true#0"
+                     ".1|[1,2,3]#3#true#0.1.2|false");
+    ssr_heap_destroy(h);
+}
+END_TEST
+
 START_TEST(env_console_and_headers_reach_the_bundle)
 {
     ssr_render_result_t res;
@@ -1110,6 +1152,7 @@ Suite *engine_suite(void)
     tcase_add_test(tc, named_property_writes_keep_their_checks);
     tcase_add_test(tc, for_in_and_equality_keep_their_semantics);
     tcase_add_test(tc, variable_reads_resolve_through_every_scope);
+    tcase_add_test(tc, array_slice_copies_what_the_generic_loop_does);
     tcase_add_test(tc, env_console_and_headers_reach_the_bundle);
     tcase_add_test(tc, non_bmp_text_comes_out_as_utf8);
     tcase_add_test(tc, cancellation_aborts_the_signal);
