@@ -743,6 +743,31 @@ START_TEST(array_slice_copies_what_the_generic_loop_does)
 }
 END_TEST
 
+/* White space as V8 has it (duk-patches/whitespace-180e.patch): U+180E
+ * is neither trimmed, nor skipped by ToNumber, nor matched by \s; every
+ * other white space and line terminator is.  The last value is core-js's
+ * check before it keeps a native String.prototype.trim. */
+START_TEST(white_space_is_what_v8_trims)
+{
+    ssr_render_result_t res;
+    ssr_heap_t *h = heap_for(
+        "exports.render = function () {\n"
+        "  var out = [];\n"
+        "  var ws = \"\\u0009\\u000A\\u000B\\u000C\\u000D\\u0020\\u00A0\\u1680\\u2000\\u2001\\u2002\\u2003\\u2004\\u2005\\u2006\\u2007\\u2008\\u2009\\u200A\\u202F\\u205F\\u3000\\u2028\\u2029\\uFEFF\";\n"
+        "  var non = \"\\u200B\\u0085\\u180E\";\n"
+        "  out.push(ws.trim().length, (\"\\u180Ex\\u180E\").trim().length, non.trim().length);\n"
+        "  out.push(Number(\"\\u180E\"), Number(\" 12 \"), parseFloat(\"\\u180E3\"));\n"
+        "  out.push(/\\s/.test(\"\\u180E\"), /\\s/.test(\"\\u1680\"), /^\\s+$/.test(ws));\n"
+        "  out.push(!!ws.trim() || non.trim() !== non || String.prototype.trim.name !== \"trim\");\n"
+        "  return out.join(\"|\");\n"
+        "};\n", 0);
+
+    ck_assert_int_eq(render(h, "", ONE_SEC, &res), SSR_RENDER_OK);
+    ck_assert_str_eq(res.html, "0|3|3|NaN|12|NaN|false|true|true|false");
+    ssr_heap_destroy(h);
+}
+END_TEST
+
 START_TEST(env_console_and_headers_reach_the_bundle)
 {
     ssr_render_result_t res;
@@ -1153,6 +1178,7 @@ Suite *engine_suite(void)
     tcase_add_test(tc, for_in_and_equality_keep_their_semantics);
     tcase_add_test(tc, variable_reads_resolve_through_every_scope);
     tcase_add_test(tc, array_slice_copies_what_the_generic_loop_does);
+    tcase_add_test(tc, white_space_is_what_v8_trims);
     tcase_add_test(tc, env_console_and_headers_reach_the_bundle);
     tcase_add_test(tc, non_bmp_text_comes_out_as_utf8);
     tcase_add_test(tc, cancellation_aborts_the_signal);

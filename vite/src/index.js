@@ -117,8 +117,10 @@ const DUKTAPE_NATIVE = [
   /* A no-op here: Duktape's Object.prototype.toString honours
    * Symbol.toStringTag, which is all core-js checks before replacing it. */
   'es.object.to-string',
-  /* Kept from core-js on purpose (not listed): es.string.trim (Duktape also
-   * trims U+180E, which is no longer white space), es.object.assign
+  /* Kept from core-js on purpose (not listed): es.string.trim (its check
+   * keeps the native trim: the engine's Duktape no longer trims U+180E, see
+   * duk-patches/whitespace-180e.patch; an engine that still does gets
+   * core-js's version), es.object.assign
    * (Duktape's skips symbol-keyed properties), es.array.sort (Duktape's is
    * not stable), es.json.stringify (Duktape writes lone surrogates as they
    * are, not as \u escapes): each can change a page's bytes. */
