@@ -768,6 +768,39 @@ START_TEST(white_space_is_what_v8_trims)
 }
 END_TEST
 
+/* Environment records (duk-patches/env-prealloc.patch): a function's
+ * variables, more than an object keeps without a hash, read and written by
+ * its closures after it returned, two records of the same function apart,
+ * one declared late and one added by eval. */
+START_TEST(closed_environments_keep_every_variable)
+{
+    ssr_render_result_t res;
+    ssr_heap_t *h = heap_for(
+        "exports.render = function () {\n"
+        "  var out = [];\n"
+        "  function many(seed) {\n"
+        "    var v0 = seed, v1 = seed + 1, v2 = seed + 2, v3 = seed + 3, v4 = seed + 4, v5 = seed + 5;\n"
+        "    var v6 = seed + 6, v7 = seed + 7, v8 = seed + 8, v9 = seed + 9, v10 = seed + 10, v11 = seed + 11;\n"
+        "    var late;\n"
+        "    function read() { return [v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, late].join(\",\"); }\n"
+        "    function bump() { v5 += 100; late = \"set\"; }\n"
+        "    return { read: read, bump: bump, args: arguments.length };\n"
+        "  }\n"
+        "  var a = many(0), b = many(50);\n"
+        "  a.bump();\n"
+        "  out.push(a.read(), b.read(), a.args);\n"
+        "  var withEval = (new Function(\"var x = 1; var f = function () { return typeof y + ':' + x; }; eval('var y = 2'); x = 3; return f;\"))();\n"
+        "  out.push(withEval());\n"
+        "  return out.join(\"|\");\n"
+        "};\n", 0);
+
+    ck_assert_int_eq(render(h, "", ONE_SEC, &res), SSR_RENDER_OK);
+    ck_assert_str_eq(res.html, "0,1,2,3,4,105,6,7,8,9,10,11,set|"
+                     "50,51,52,53,54,55,56,57,58,59,60,61,|1|number:3");
+    ssr_heap_destroy(h);
+}
+END_TEST
+
 START_TEST(env_console_and_headers_reach_the_bundle)
 {
     ssr_render_result_t res;
@@ -1179,6 +1212,7 @@ Suite *engine_suite(void)
     tcase_add_test(tc, variable_reads_resolve_through_every_scope);
     tcase_add_test(tc, array_slice_copies_what_the_generic_loop_does);
     tcase_add_test(tc, white_space_is_what_v8_trims);
+    tcase_add_test(tc, closed_environments_keep_every_variable);
     tcase_add_test(tc, env_console_and_headers_reach_the_bundle);
     tcase_add_test(tc, non_bmp_text_comes_out_as_utf8);
     tcase_add_test(tc, cancellation_aborts_the_signal);
