@@ -91,6 +91,11 @@ static const char *ssr_error_json(apr_pool_t *p, const char *title,
 
 /* --- the client --------------------------------------------------------- */
 
+/* A page with Vite's client (mod-ssr-dev) leaves reloads to Vite, which
+ * sends one per server build; an error page reloads itself too, since a
+ * fix Vite applies as a hot update sends none.  It waits half a second for
+ * Vite's reload first: both at once made two requests for one reload, the
+ * second cancelling the first. */
 static const char ssr_dev_client_js[] =
     "(function () {\n"
     "  var build = %s, url = %s, err = %s;\n"
@@ -128,13 +133,19 @@ static const char ssr_dev_client_js[] =
     "    return !!document.querySelector('script[src*=\"/@vite/client\"]');\n"
     "  }\n"
     "  if (typeof EventSource === 'undefined') { return; }\n"
+    "  var leaving = false;\n"
+    "  addEventListener('beforeunload', function () { leaving = true; });\n"
     "  var es = new EventSource(url + '?build=' + encodeURIComponent(build || ''));\n"
     "  es.onmessage = function (m) {\n"
     "    var e;\n"
     "    try { e = JSON.parse(m.data); } catch (x) { return; }\n"
     "    if (e.type === 'full-reload' && e.build !== build && (err || !hmr())) {\n"
     "      es.close();\n"
-    "      location.reload();\n"
+    "      if (hmr()) {\n"
+    "        setTimeout(function () { if (!leaving) { location.reload(); } }, 500);\n"
+    "      } else {\n"
+    "        location.reload();\n"
+    "      }\n"
     "    } else if (e.type === 'error') {\n"
     "      show(e);\n"
     "    } else if (e.type === 'ok' && !err) {\n"
