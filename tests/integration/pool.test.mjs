@@ -104,9 +104,14 @@ describe(`heap pool: waiting in line (${MPM})`, { skip: !THREADED && 'one thread
     const RENDER_MS = 600;
     const t0 = Date.now();
     const pending = await fillLine(h, 3, RENDER_MS, t0);
-    await sleep(50);
-    // 4 worker threads: 1 renders, 2 wait, 1 is free for mod_status
-    const during = await stats(h);
+    // 4 worker threads: 1 renders, 2 wait, 1 is free for mod_status.  The
+    // first request makes the heap before it renders (slowly under ASan):
+    // look once the heap is there, while it renders.
+    let during = await stats(h);
+    for (const until = Date.now() + 5000; during.SSRHeaps < 1 && Date.now() < until;) {
+      await sleep(20);
+      during = await stats(h);
+    }
     const done = await Promise.all(pending);
     const pages = done.map((d) => pageOf(h, d.res));
     const msg = `timings ${JSON.stringify(done.map((d) => d.ms))}, pages ${JSON.stringify(pages)}, ` +
