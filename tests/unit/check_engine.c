@@ -119,6 +119,17 @@ static ssr_render_status_e render(ssr_heap_t *h, const char *url,
 
 #define ONE_SEC apr_time_from_sec(1)
 
+/* One render of src's render() in a new heap gives expected. */
+static void assert_renders(const char *src, const char *expected)
+{
+    ssr_render_result_t res;
+    ssr_heap_t *h = heap_for(src, 0);
+
+    ck_assert_int_eq(render(h, "", ONE_SEC, &res), SSR_RENDER_OK);
+    ck_assert_str_eq(res.html, expected);
+    ssr_heap_destroy(h);
+}
+
 START_TEST(compile_syntax_error_is_reported)
 {
     ssr_bundle_t *b = NULL;
@@ -461,8 +472,7 @@ END_TEST
  * without a hash. */
 START_TEST(object_literals_define_own_properties)
 {
-    ssr_render_result_t res;
-    ssr_heap_t *h = heap_for(
+    assert_renders(
         "exports.render = function () {"
         "  var out = [], calls = 0;"
         "  Object.defineProperty(Object.prototype, 'trap',"
@@ -489,14 +499,11 @@ START_TEST(object_literals_define_own_properties)
         "  out.push(JSON.stringify(g) + ':' + Object.keys(g).join());"
         "  delete Object.prototype.trap;"
         "  return out.join('|');"
-        "};", 0);
-
-    ck_assert_int_eq(render(h, "", ONE_SEC, &res), SSR_RENDER_OK);
-    ck_assert_str_eq(res.html, "x,y=3|true:2:truetruetrue|5:true|"
+        "};",
+        "x,y=3|true:2:truetruetrue|5:true|"
                      "sym:plain:1|7:0:true|"
                      "k0,k1,k2,k3,k4,k5,k6,k7,k8,k9,k10,k11=33,111|"
                      "1,2,b,01|{\"dyn1\":2,\"w\":5}:dyn1,w");
-    ssr_heap_destroy(h);
 }
 END_TEST
 
@@ -507,8 +514,7 @@ END_TEST
  * primitives' prototypes. */
 START_TEST(named_property_reads_follow_the_prototype_chain)
 {
-    ssr_render_result_t res;
-    ssr_heap_t *h = heap_for(
+    assert_renders(
         "exports.render = function () {\n"
         "  var out = [];\n"
         "  var proto = { inh: 1, get acc() { return \"acc:\" + this.own; } };\n"
@@ -534,14 +540,10 @@ START_TEST(named_property_reads_follow_the_prototype_chain)
         "  var fn = function () {}; fn.prototype.z = 3; out.push(new fn().z, (function () { return typeof this; }).call(5));\n"
         "  out.push((5).toFixed(1), \"str\".length, \"str\".toUpperCase(), true.toString());\n"
         "  return out.join(\"|\");\n"
-        "};\n", 0);
-
-    ck_assert_int_eq(render(h, "", ONE_SEC, &res), SSR_RENDER_OK);
-    ck_assert_str_eq(res.html,
-                     "1|acc:O|O||function|true|2||3|e|function|2|2|3|n|b|function|"
+        "};\n",
+        "1|acc:O|O||function|true|2||3|e|function|2|2|3|n|b|function|"
                      "4|4|function|trap:t|trap:zz|||2:7:function|undefined|f|2|sh|"
                      "sy||d|{\"a\":[1,{\"b\":2}]}|max|2|3|object|5.0|3|STR|true");
-    ssr_heap_destroy(h);
 }
 END_TEST
 
@@ -553,8 +555,7 @@ END_TEST
  * string objects' length, symbols, hashed objects. */
 START_TEST(named_property_writes_keep_their_checks)
 {
-    ssr_render_result_t res;
-    ssr_heap_t *h = heap_for(
+    assert_renders(
         "exports.render = function () {\n"
         "  \"use strict\";\n"
         "  var out = [];\n"
@@ -586,15 +587,11 @@ START_TEST(named_property_writes_keep_their_checks)
         "  delete Object.prototype.hiddenRO;\n"
         "  var sloppy = (new Function(\"var o = Object.freeze({a:1}); o.a = 2; o.b = 3; return o.a + ':' + o.b;\"))(); out.push(sloppy);\n"
         "  return out.join(\"|\");\n"
-        "};\n", 0);
-
-    ck_assert_int_eq(render(h, "", ONE_SEC, &res), SSR_RENDER_OK);
-    ck_assert_str_eq(res.html,
-                     "{\"a\":2,\"b\":3}|TypeError|1|TypeError|1|0|set:9:true|false"
+        "};\n",
+        "{\"a\":2,\"b\":3}|TypeError|1|TypeError|1|0|set:9:true|false"
                      "|TypeError|5|TypeError|TypeError|1|n|[1]|trapped:1|2|true|1|"
                      "7|1|3|TypeError||TypeError|1|TypeError|t|20|55|2|TypeError|1"
                      ":undefined");
-    ssr_heap_destroy(h);
 }
 END_TEST
 
@@ -606,8 +603,7 @@ END_TEST
  * numbers, booleans, distinct objects, symbols). */
 START_TEST(for_in_and_equality_keep_their_semantics)
 {
-    ssr_render_result_t res;
-    ssr_heap_t *h = heap_for(
+    assert_renders(
         "exports.render = function () {\n"
         "  var out = [];\n"
         "  var proto = { inh: 1, shadow: 2 };\n"
@@ -628,11 +624,8 @@ START_TEST(for_in_and_equality_keep_their_semantics)
         "  for (var x = 0; x < vals.length; x++) { var row = \"\"; for (var y = 0; y < vals.length; y++) { var a = vals[x], b = vals[y]; row += (a === b ? \"S\" : \"s\") + (a !== b ? \"n\" : \"N\"); try { row += (a == b ? \"E\" : \"e\") + (a != b ? \"q\" : \"Q\"); } catch (e) { row += \"T\"; } } eq.push(row); }\n"
         "  out.push(eq.join(\"/\"));\n"
         "  return out.join(\"|\");\n"
-        "};\n", 0);
-
-    ck_assert_int_eq(render(h, "", ONE_SEC, &res), SSR_RENDER_OK);
-    ck_assert_str_eq(res.html,
-                     "1,2,b,a,shadow,inh|x,z|0,1,2,extra|0,1|q,p|0|29|9,10,c,a|s,a"
+        "};\n",
+        "1,2,b,a,shadow,inh|x,z|0,1,2,extra|0,1|q,p|0|29|9,10,c,a|s,a"
                      "fter:s|SNEQsnEQsneqsneqsneqsneqsneqsneqsneqsneqsneqsneqsneqs"
                      "neqsneq/snEQSNEQsneqsneqsneqsneqsneqsneqsneqsneqsneqsneqsneq"
                      "sneqsneq/sneqsneqSNEQSNEQsneqsneqsneqsnEQsneqsneqsnEQsneqsne"
@@ -649,7 +642,6 @@ START_TEST(for_in_and_equality_keep_their_semantics)
                      "neqsneqSNEQsneqsneq/sneqsneqsnEQsnEQsneqsneqsneqsnEQsneqsneq"
                      "snEQsneqsneqSNEQsneq/sneqsneqsneqsneqsneqsneqsneqsneqsneqsne"
                      "qsneqsneqsneqsneqSNEQ");
-    ssr_heap_destroy(h);
 }
 END_TEST
 
@@ -660,8 +652,7 @@ END_TEST
  * enclosing function, catch bindings, named function expressions. */
 START_TEST(variable_reads_resolve_through_every_scope)
 {
-    ssr_render_result_t res;
-    ssr_heap_t *h = heap_for(
+    assert_renders(
         "var top1 = \"module\";\n"
         "exports.render = function () {\n"
         "  var out = [];\n"
@@ -690,14 +681,10 @@ START_TEST(variable_reads_resolve_through_every_scope)
         "  out.push(shadowTop());\n"
         "  top1 = \"changed-module\"; out.push((function () { return top1; })());\n"
         "  return out.join(\"|\");\n"
-        "};\n", 0);
-
-    ck_assert_int_eq(render(h, "", ONE_SEC, &res), SSR_RENDER_OK);
-    ck_assert_str_eq(res.html,
-                     "2:module|11|21|open:changed|ReferenceError|undefined|object|"
+        "};\n",
+        "2:module|11|21|open:changed|ReferenceError|undefined|object|"
                      "2|[1]|g1|g2|with-a:true|evald|5|caught|caught|1|3|3|2|3|loca"
                      "l|changed-module");
-    ssr_heap_destroy(h);
 }
 END_TEST
 
@@ -707,8 +694,7 @@ END_TEST
  * array of mixed values, shared elements, a shortened and a frozen array. */
 START_TEST(array_slice_copies_what_the_generic_loop_does)
 {
-    ssr_render_result_t res;
-    ssr_heap_t *h = heap_for(
+    assert_renders(
         "exports.render = function () {\n"
         "  var out = [];\n"
         "  function show(a) { return JSON.stringify(a) + \"#\" + a.length + \"#\" + Array.isArray(a) + \"#\" + Object.keys(a).join(\".\"); }\n"
@@ -726,11 +712,8 @@ START_TEST(array_slice_copies_what_the_generic_loop_does)
         "  var shrunk = [1, 2, 3, 4]; shrunk.length = 2; out.push(show(shrunk.slice(0, 4)));\n"
         "  var frozen = Object.freeze([1, 2]); var fs = frozen.slice(); fs.push(3); out.push(show(fs), Object.isFrozen(fs));\n"
         "  return out.join(\"|\");\n"
-        "};\n", 0);
-
-    ck_assert_int_eq(render(h, "", ONE_SEC, &res), SSR_RENDER_OK);
-    ck_assert_str_eq(res.html,
-                     "[1,\"two\",{\"t\":3},null,null,6]#6#true#0.1.2.3.4.5|[\"two\""
+        "};\n",
+        "[1,\"two\",{\"t\":3},null,null,6]#6#true#0.1.2.3.4.5|[\"two\""
                      ",{\"t\":3},null]#3#true#0.1.2|[null,6]#2#true#0.1|[]#0#true#"
                      "|[{\"t\":3},null,null,6]#4#true#0.1.2.3|[1,\"two\",{\"t\":3}"
                      "]#3#true#0.1.2|[1,null,3]#3#true#0.2|[1]#1#true#0|[1,\"inher"
@@ -739,7 +722,6 @@ START_TEST(array_slice_copies_what_the_generic_loop_does)
                      "ue#0.2|[8,9]#2#true#0.1|[\"x\",\"y\",\"z\"]#3#true#0.1.2|298"
                      "0|s10|14|[object Object]|[[1,\"shared\"],[2]]|[1,2]#2#true#0"
                      ".1|[1,2,3]#3#true#0.1.2|false");
-    ssr_heap_destroy(h);
 }
 END_TEST
 
@@ -749,8 +731,7 @@ END_TEST
  * check before it keeps a native String.prototype.trim. */
 START_TEST(white_space_is_what_v8_trims)
 {
-    ssr_render_result_t res;
-    ssr_heap_t *h = heap_for(
+    assert_renders(
         "exports.render = function () {\n"
         "  var out = [];\n"
         "  var ws = \"\\u0009\\u000A\\u000B\\u000C\\u000D\\u0020\\u00A0\\u1680\\u2000\\u2001\\u2002\\u2003\\u2004\\u2005\\u2006\\u2007\\u2008\\u2009\\u200A\\u202F\\u205F\\u3000\\u2028\\u2029\\uFEFF\";\n"
@@ -760,11 +741,8 @@ START_TEST(white_space_is_what_v8_trims)
         "  out.push(/\\s/.test(\"\\u180E\"), /\\s/.test(\"\\u1680\"), /^\\s+$/.test(ws));\n"
         "  out.push(!!ws.trim() || non.trim() !== non || String.prototype.trim.name !== \"trim\");\n"
         "  return out.join(\"|\");\n"
-        "};\n", 0);
-
-    ck_assert_int_eq(render(h, "", ONE_SEC, &res), SSR_RENDER_OK);
-    ck_assert_str_eq(res.html, "0|3|3|NaN|12|NaN|false|true|true|false");
-    ssr_heap_destroy(h);
+        "};\n",
+        "0|3|3|NaN|12|NaN|false|true|true|false");
 }
 END_TEST
 
@@ -774,8 +752,7 @@ END_TEST
  * one declared late and one added by eval. */
 START_TEST(closed_environments_keep_every_variable)
 {
-    ssr_render_result_t res;
-    ssr_heap_t *h = heap_for(
+    assert_renders(
         "exports.render = function () {\n"
         "  var out = [];\n"
         "  function many(seed) {\n"
@@ -792,12 +769,9 @@ START_TEST(closed_environments_keep_every_variable)
         "  var withEval = (new Function(\"var x = 1; var f = function () { return typeof y + ':' + x; }; eval('var y = 2'); x = 3; return f;\"))();\n"
         "  out.push(withEval());\n"
         "  return out.join(\"|\");\n"
-        "};\n", 0);
-
-    ck_assert_int_eq(render(h, "", ONE_SEC, &res), SSR_RENDER_OK);
-    ck_assert_str_eq(res.html, "0,1,2,3,4,105,6,7,8,9,10,11,set|"
+        "};\n",
+        "0,1,2,3,4,105,6,7,8,9,10,11,set|"
                      "50,51,52,53,54,55,56,57,58,59,60,61,|1|number:3");
-    ssr_heap_destroy(h);
 }
 END_TEST
 
